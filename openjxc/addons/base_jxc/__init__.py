@@ -1,0 +1,1 @@
+"""Catalog, partners, warehouses, stock, purchase and sales."""

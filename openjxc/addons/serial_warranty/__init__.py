@@ -1,0 +1,1 @@
+"""Warranties and the device archive per serial number."""

@@ -1,0 +1,1 @@
+"""Installation, repair and maintenance work orders."""

@@ -1,0 +1,1 @@
+"""The kernel: no business words live here."""

@@ -1,0 +1,166 @@
+"""Engines, sessions, the unit of work and the retry wrapper, for SQLite and PostgreSQL.
+
+SQLite is tuned for a shop server: WAL journal, foreign keys on, a busy timeout, and every
+write transaction begun with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the
+lock instead of failing half-way with "database is locked" (SQLAlchemy silently drops
+``FOR UPDATE`` on SQLite; the immediate lock is what serialises writers there).
+Read-only units of work begin ``DEFERRED`` and never block writers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from openjxc.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///openjxc.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "openjxc_sqlite_begin"
+
+T = TypeVar("T")
+
+
+def normalize_url(url: str | None) -> str:
+    """Accept ``postgresql://`` (meaning psycopg 3) and plain file paths for SQLite."""
+    url = url or os.environ.get("OPENJXC_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigError(f"invalid database URL {url!r}: {exc}") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_database_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine with the house settings for its backend."""
+    url = normalize_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs.setdefault("poolclass", NullPool)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    connect_args.setdefault("check_same_thread", False)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so that we can emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+class Database:
+    """One database: its engine and the units of work that run against it."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.engine = engine if engine is not None else create_database_engine(url)
+        self.url = self.engine.url.render_as_string(hide_password=False)
+        self._write_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        factory = self._read_sessions if readonly else self._write_sessions
+        with factory() as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[[Session], T], *, readonly: bool = False,
+            attempts: int = 5) -> T:
+        """Run ``work(session)`` in one transaction, retrying serialization failures and
+        deadlocks (and SQLite's "database is locked") with jittered exponential backoff.
+
+        ``work`` must be safe to run again: everything it did in a failed attempt was
+        rolled back.
+        """
+        return retry_transient(lambda: self._run_once(work, readonly), attempts=attempts)
+
+    def _run_once(self, work: Callable[[Session], T], readonly: bool) -> T:
+        with self.session(readonly=readonly) as session:
+            return work(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_TRANSIENT_PGCODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error is worth retrying the whole transaction for."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _TRANSIENT_PGCODES:
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(orig).lower()
+        return "database is locked" in text or "database is busy" in text
+    return False
+
+
+def retry_transient(action: Callable[[], T], *, attempts: int = 5,
+                    base_delay: float = 0.02) -> T:
+    """Call ``action`` until it succeeds or a non-transient error happens."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            delay = base_delay * 2 ** (attempt - 1) * (1 + random.random())
+            log.info("transient database error (attempt %s): %s; retrying", attempt, exc.orig)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
