@@ -106,14 +106,19 @@ class Environment:
 
     # -- hooks --------------------------------------------------------------------------
 
-    def contributions(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call ``hook`` on the kernel and every addon, in dependency order, and return
-        ``(owner, result)`` pairs for the implementations that returned something."""
+    def contributions(self, hook: str, *, only: Iterable[str] | None = None,
+                      **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call ``hook`` on the kernel and every addon (or the plugins named in ``only``),
+        in dependency order, and return ``(owner, result)`` pairs for the implementations
+        that returned something."""
         caller = getattr(self.pm.hook, hook)
         order = {name: i for i, name in enumerate(self.plugins)}
         impls = sorted(caller.get_hookimpls(), key=lambda impl: order[impl.plugin_name])
+        wanted = None if only is None else set(only)
         results = []
         for impl in impls:
+            if wanted is not None and impl.plugin_name not in wanted:
+                continue
             result = impl.function(**{k: kwargs[k] for k in impl.argnames})
             if result is not None:
                 results.append((impl.plugin_name, result))

@@ -12,8 +12,9 @@ with the one exported marker::
 
 Rules the kernel enforces at boot:
 
-* hooks are called with keyword arguments only, in addon dependency order (an addon's
-  contribution comes after those of the addons it depends on);
+* hooks are called with keyword arguments only (pluggy refuses positional calls), in
+  addon dependency order (an addon's contribution comes after those of the addons it
+  depends on); an implementation may accept any subset of a hook's arguments;
 * a function marked ``@hookimpl`` whose name is not a hook below is a boot error
   (typos never fail silently);
 * the same table, permission, event handler, GraphQL type or root field contributed
@@ -116,7 +117,7 @@ def register_cli_commands() -> Sequence[click.Command]:
 
 
 @hookspec
-def on_install(*, session: Session, env: Environment) -> None:
+def on_install(session: Session, env: Environment) -> None:
     """Create the rows an addon needs once, right after its tables are created
     (e.g. company-wide locations, a chart of accounts).  Runs in the install
     transaction, in dependency order.  Added in 0.1.
@@ -124,7 +125,7 @@ def on_install(*, session: Session, env: Environment) -> None:
 
 
 @hookspec
-def load_demo_data(*, session: Session, env: Environment) -> None:
+def load_demo_data(session: Session, env: Environment) -> None:
     """Insert demonstration data (``openjxc demo``), in dependency order, so an addon can
     build on the demo rows of those it depends on.  Added in 0.1.
     """

@@ -119,16 +119,6 @@ def _upgrade(env: Environment, connection: Connection) -> None:
     command.upgrade(alembic_config(env, connection), "heads")
 
 
-def _run_install_hooks(env: Environment, session: Session, names: Iterable[str]) -> None:
-    wanted = set(names)
-    for manifest in env.addons:
-        if manifest.name not in wanted:
-            continue
-        hook = getattr(env.plugins[manifest.name], "on_install", None)
-        if hook is not None:
-            hook(session=session, env=env)
-
-
 def _record_addons(session: Session, env: Environment) -> None:
     now = utcnow()
     existing = {a.name: a for a in session.scalars(select(InstalledAddon))}
@@ -186,7 +176,7 @@ def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> No
             for name in new:
                 if progress:
                     progress(f"installing {name}")
-                _run_install_hooks(env, session, [name])
+                env.contributions("on_install", only=[name], session=session, env=env)
                 session.flush()
 
 

@@ -1,0 +1,18 @@
+"""``openjxc`` / ``python -m openjxc``: the kernel's commands plus the HTTP ones."""
+
+from __future__ import annotations
+
+import sys
+
+from openjxc.core.cli import cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    from openjxc.graphql.cli import add_commands
+
+    add_commands(cli)
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="openjxc")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The product master: categories with code templates, products."""

@@ -1,0 +1,53 @@
+"""The demo database: an edition with every addon's demo data and a demo user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from openjxc.core.addons import resolve_edition
+from openjxc.core.config import Settings
+from openjxc.core.db import Database
+from openjxc.core.env import Environment, installed_addons
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo1234"
+
+
+def create_demo(url: str, *, edition: str = "enterprise", extra: Iterable[str] = (),
+                reset: bool = False, progress: Callable[[str], None] | None = None,
+                ) -> Environment:
+    """Create (or bring up to date) a demo database and return its environment.
+
+    An existing demo database is kept as it is (its data may be someone's afternoon of
+    trying things out); missing addons are installed and migrations applied.
+    """
+    from openjxc.core.migrate import create_database, install_addons, upgrade_database
+    from openjxc.core.security import create_user
+
+    say = progress or (lambda _step: None)
+    parsed = make_url(url)
+    if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+    settings = Settings.from_env(database_url=url)
+    database = Database(url)
+    manifests = resolve_edition(edition, extra)
+    current = installed_addons(database)
+    if current is not None:
+        env = Environment.for_addons(current, database=database, settings=settings)
+        missing = [m.name for m in manifests if m.name not in current]
+        if missing:
+            env = install_addons(env, missing, progress=say)
+        upgrade_database(env, progress=say)
+        say("existing demo database kept (use --reset to start over)")
+        return env
+    env = Environment(manifests, database=database, settings=settings)
+    create_database(env, progress=say)
+    with env.unit_of_work() as session:
+        for owner, _ in env.contributions("load_demo_data", session=session, env=env):
+            say(f"demo data of {owner}")
+        create_user(session, env, DEMO_USER, DEMO_PASSWORD, roles=["admin"])
+    return env

@@ -1,0 +1,438 @@
+"""Printable documents: Jinja2 HTML templates rendered to PDF with WeasyPrint.
+
+An addon offers a document by returning :class:`Report` objects from its
+``register_reports`` hook; the template lives in the addon's ``templates/`` directory and
+usually extends the kernel's ``base.html`` (A4 page, CJK fonts, print styles)::
+
+    @hookimpl
+    def register_reports():
+        return [Report("sales_order", "sales_order.html", "sales.order.read",
+                       load=load_sales_order, title="销售合同")]
+
+    registry = ReportRegistry.for_environment(env)
+    with env.unit_of_work(readonly=True) as session:
+        pdf = registry.render_pdf("sales_order", 42, session, "zh_CN")
+
+The registry is built once per environment (an edition is an object, not a global state)
+and cached in ``env.extensions``.  It does not check permissions itself: the caller (the
+HTTP endpoint, the CLI) knows the user and checks :attr:`Report.permission`, obtained
+from :meth:`ReportRegistry.get`.
+
+Why the PDF needs care: WeasyPrint draws every glyph from a font fontconfig finds.  A
+server without a Chinese font prints a contract full of empty boxes without any error, so
+:meth:`ReportRegistry.render_pdf` refuses to run when :func:`cjk_font_available` is false.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import jinja2
+
+from openjxc.core.errors import BootError, ConfigError, OpenJXCError
+
+if TYPE_CHECKING:
+    from openjxc.core.addons import AddonManifest
+    from openjxc.core.config import Settings
+
+#: The kernel's own templates (``base.html``); searched after the owning addon's.
+KERNEL_TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Key of the registry in ``Environment.extensions``.
+EXTENSION_KEY = "reports"
+#: The owner name the kernel itself registers under (see :mod:`openjxc.core.env`).
+KERNEL_OWNER = "core"
+
+#: Font families the kernel stylesheet asks for, in order (also the CSS font-family list).
+CJK_FONT_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC")
+#: Directories scanned for a CJK font file when the ``fc-list`` tool is not installed.
+FONT_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.fonts",
+    "~/.local/share/fonts",
+    "/Library/Fonts",
+    "/System/Library/Fonts",
+    "C:/Windows/Fonts",
+)
+#: File names of common CJK fonts (WenQuanYi, Noto/Source Han, Windows and macOS fonts).
+_CJK_FONT_FILE = re.compile(
+    r"(wqy|wenquanyi|notosans.*(cjk|sc)|notoserif.*(cjk|sc)|sourcehan|msyh|simsun|simhei"
+    r"|pingfang|stheiti|droidsansfallback)",
+    re.IGNORECASE,
+)
+_FONT_SUFFIXES = {".ttf", ".ttc", ".otf", ".otc"}
+_REPORT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: ``load(session, id, env)`` → the template context, or None when the record is missing.
+Loader = Callable[[Any, int, Any], Mapping[str, Any] | None]
+
+
+class ReportNotFound(OpenJXCError):
+    """An unknown report name, or a record the report's loader cannot find."""
+
+    code = "NOT_FOUND"
+
+
+class CJKFontMissing(ConfigError):
+    """No Chinese font is installed: a PDF would show boxes instead of characters."""
+
+    code = "CJK_FONT_MISSING"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A printable document an addon offers, served at ``/reports/{name}/{id}.pdf``.
+
+    ``template`` is a file name in the owning addon's ``templates/`` directory;
+    ``permission`` is what a user needs to print it (``"sales.order.read"``); ``load``
+    builds the template context from the database and returns None for a missing record.
+    The context may carry any objects; ``title``, ``report`` and ``locale`` are added by
+    the kernel (``title`` defaults to :attr:`title`, a loader may override it).
+    """
+
+    name: str
+    template: str
+    permission: str
+    load: Loader
+    title: str | None = None
+
+
+class ReportHost(Protocol):
+    """What the registry needs from an environment (a test may pass a small fake)."""
+
+    @property
+    def addons(self) -> Sequence[AddonManifest]: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def extensions(self) -> dict[str, Any]: ...
+
+    def contributions(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]: ...
+
+
+class ReportRegistry:
+    """The reports of one environment, with one Jinja2 environment per owning addon."""
+
+    def __init__(self, env: ReportHost) -> None:
+        self.env = env
+        self._manifests = {m.name: m for m in env.addons}
+        self._reports: dict[str, tuple[str, Report]] = {}
+        self._jinja: dict[str, jinja2.Environment] = {}
+        for owner, reports in env.contributions("register_reports"):
+            for report in reports:
+                self._add(owner, report)
+
+    @classmethod
+    def for_environment(cls, env: ReportHost) -> ReportRegistry:
+        """The registry of ``env``, built on first use and kept in ``env.extensions``."""
+        registry = env.extensions.get(EXTENSION_KEY)
+        if not isinstance(registry, cls):
+            registry = cls(env)
+            env.extensions[EXTENSION_KEY] = registry
+        return registry
+
+    def _add(self, owner: str, report: object) -> None:
+        """Validate at boot what would otherwise fail on the first print."""
+        if not isinstance(report, Report):
+            raise BootError(f"{owner}: register_reports returned {report!r}, not a Report")
+        if not _REPORT_NAME.match(report.name):
+            raise BootError(
+                f"{owner}: report name {report.name!r} must be lower_snake_case "
+                f"(it appears in URLs)"
+            )
+        if report.name in self._reports:
+            first = self._reports[report.name][0]
+            raise BootError(f"report {report.name!r} contributed twice ({first} and {owner})")
+        if not report.permission:
+            raise BootError(f"{owner}: report {report.name!r} declares no permission")
+        try:
+            self.jinja(owner).get_template(report.template)
+        except jinja2.TemplateNotFound:
+            searched = ", ".join(str(p) for p in self.template_dirs(owner))
+            raise BootError(
+                f"{owner}: report {report.name!r}: template {report.template!r} not found "
+                f"(searched {searched})"
+            ) from None
+        self._reports[report.name] = (owner, report)
+
+    # -- look-up ------------------------------------------------------------------------
+
+    def get(self, name: str) -> Report:
+        """The report called ``name``; :class:`ReportNotFound` when there is none."""
+        return self._entry(name)[1]
+
+    def names(self) -> list[str]:
+        return sorted(self._reports)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._reports
+
+    def _entry(self, name: str) -> tuple[str, Report]:
+        try:
+            return self._reports[name]
+        except KeyError:
+            available = ", ".join(self.names()) or "none"
+            raise ReportNotFound(
+                f"unknown report {name!r}; available: {available}"
+            ) from None
+
+    # -- templates ----------------------------------------------------------------------
+
+    def template_dirs(self, owner: str) -> list[Path]:
+        """Where ``owner``'s templates are looked up, first match wins.
+
+        The owner's own directory, then those of the addons it depends on (nearest
+        first, so a Pro addon may include a partial of ``base_jxc``), then the kernel's,
+        so that any template can ``{% extends "base.html" %}``.
+        """
+        dirs: list[Path] = []
+        for name in self._lineage(owner):
+            path = self._manifests[name].templates_path
+            if path.is_dir():
+                dirs.append(path)
+        dirs.append(KERNEL_TEMPLATES)
+        return dirs
+
+    def _lineage(self, owner: str) -> list[str]:
+        """``owner`` and its transitive dependencies, most specific first."""
+        if owner not in self._manifests:
+            return []
+        wanted = {owner}
+        stack = [owner]
+        while stack:
+            for dep in self._manifests[stack.pop()].depends:
+                if dep in self._manifests and dep not in wanted:
+                    wanted.add(dep)
+                    stack.append(dep)
+        order = list(self._manifests)
+        return sorted(wanted, key=order.index, reverse=True)
+
+    def jinja(self, owner: str) -> jinja2.Environment:
+        """The Jinja2 environment templates of ``owner`` are rendered in.
+
+        Autoescaping is always on (every template is HTML and partner names, addresses
+        and remarks are user input); undefined variables are errors, because a contract
+        printed with an empty amount is worse than no contract.
+        """
+        jinja = self._jinja.get(owner)
+        if jinja is None:
+            jinja = jinja2.Environment(
+                loader=jinja2.FileSystemLoader([str(p) for p in self.template_dirs(owner)]),
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            jinja.filters.update(
+                money=_money_filter,
+                amount_in_words=_amount_in_words_filter,
+                date=_date_filter,
+                qty=_qty_filter,
+            )
+            self._jinja[owner] = jinja
+        return jinja
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def render_html(self, name: str, id: int, session: Any, locale: str | None = None,
+                    ) -> str:
+        """The document ``name`` for record ``id`` as HTML, formatted for ``locale``.
+
+        Raises :class:`ReportNotFound` for an unknown report or a missing record.
+        """
+        owner, report = self._entry(name)
+        locale = locale or self._default_locale()
+        data = report.load(session, id, self.env)
+        if data is None:
+            raise ReportNotFound(f"{name} {id} not found")
+        context = {
+            "title": report.title or report.name,
+            **data,
+            "report": report,
+            "locale": locale,
+        }
+        return self.jinja(owner).get_template(report.template).render(context)
+
+    def render_pdf(self, name: str, id: int, session: Any, locale: str | None = None,
+                   ) -> bytes:
+        """The document ``name`` for record ``id`` as an A4 PDF with embedded CJK fonts.
+
+        Raises :class:`CJKFontMissing` before rendering when no Chinese font is installed
+        and :class:`ReportNotFound` for an unknown report or a missing record.
+        """
+        owner, _ = self._entry(name)
+        if not cjk_font_available():
+            raise CJKFontMissing(
+                "no Chinese (CJK) font is installed, the PDF would show empty boxes; "
+                "install one, e.g. `apt-get install fonts-wqy-microhei` or "
+                "`apt-get install fonts-noto-cjk`"
+            )
+        html = self.render_html(name, id, session, locale)
+        # Imported here: WeasyPrint loads Pango and friends, a cost every process that
+        # imports the kernel would pay without ever printing.
+        import weasyprint
+
+        roots = self.template_dirs(owner)
+        document = weasyprint.HTML(
+            string=html,
+            base_url=roots[0].as_uri() + "/",
+            url_fetcher=_template_files_fetcher(roots),
+        )
+        pdf = document.write_pdf()
+        assert isinstance(pdf, bytes)
+        return pdf
+
+    def _default_locale(self) -> str:
+        from openjxc.core.i18n import current_locale
+
+        return str(current_locale() or self.env.settings.default_locale)
+
+
+# -- filters ---------------------------------------------------------------------------
+# Filters read the locale from the render context, so one Jinja2 environment per owner
+# serves every locale.
+
+
+def _decimal(value: object) -> Decimal:
+    """Money and quantities are Decimal; a float here is a bug upstream, not a rounding."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            pass
+    raise TypeError(f"expected a Decimal amount, got {value!r} ({type(value).__name__})")
+
+
+@jinja2.pass_context
+def _money_filter(context: jinja2.runtime.Context, value: object) -> str:
+    """``{{ order.total|money }}`` → ``¥12,345.67`` (per locale); empty for None."""
+    if value is None:
+        return ""
+    from openjxc.core.i18n import format_money
+
+    return str(format_money(_decimal(value), context.get("locale")))
+
+
+def _amount_in_words_filter(value: object) -> str:
+    """``{{ order.total|amount_in_words }}`` → ``壹万贰仟叁佰肆拾伍元陆角柒分``."""
+    if value is None:
+        return ""
+    from openjxc.core.amounts import amount_in_words
+
+    return str(amount_in_words(_decimal(value)))
+
+
+@jinja2.pass_context
+def _date_filter(context: jinja2.runtime.Context, value: date | datetime | None) -> str:
+    """``{{ order.date|date }}`` → ``2024年5月6日`` (per locale); empty for None."""
+    if value is None:
+        return ""
+    from openjxc.core.i18n import format_date
+
+    return str(format_date(value, context.get("locale")))
+
+
+@jinja2.pass_context
+def _qty_filter(context: jinja2.runtime.Context, value: object) -> str:
+    """``{{ line.quantity|qty }}`` → ``1,234.5``: grouped, no padding zeros, no rounding
+    (a quantity of 0.0005 kg must not print as 0)."""
+    if value is None:
+        return ""
+    from babel.numbers import format_decimal
+
+    return format_decimal(
+        _decimal(value), locale=context.get("locale"), decimal_quantization=False
+    )
+
+
+def _template_files_fetcher(roots: Sequence[Path]) -> Any:
+    """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files under ``roots``.
+
+    Templates may show images and stylesheets shipped beside them; a value from the
+    database that ends up in a ``src`` attribute must not make the server read
+    ``/etc/passwd`` or call an internal URL while printing.
+    """
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    from weasyprint.urls import URLFetcher
+
+    resolved = [root.resolve() for root in roots]
+
+    class TemplateFilesFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                path = Path(url2pathname(parts.path)).resolve()
+                if not any(path.is_relative_to(root) for root in resolved):
+                    raise ValueError(f"{url} is outside the report templates directories")
+            elif parts.scheme != "data":
+                raise ValueError(f"{url}: reports may only use template files and data: URLs")
+            return super().fetch(url, headers)
+
+    return TemplateFilesFetcher(allowed_protocols=("file", "data"))
+
+
+# -- fonts -----------------------------------------------------------------------------
+
+
+def cjk_fonts() -> list[str]:
+    """Installed fonts that cover Chinese: family names from fontconfig (what WeasyPrint
+    itself uses), or font file paths from :data:`FONT_DIRS` when ``fc-list`` is absent."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is not None:
+        try:
+            result = subprocess.run(
+                [fc_list, ":lang=zh", "family"],
+                capture_output=True, text=True, timeout=10, check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            pass
+        else:
+            return sorted(
+                {line.split(",")[0].strip() for line in result.stdout.splitlines()} - {""}
+            )
+    return _scan_font_dirs(FONT_DIRS)
+
+
+def _scan_font_dirs(dirs: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for raw in dirs:
+        root = Path(os.path.expanduser(raw))
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if path.suffix.lower() in _FONT_SUFFIXES and _CJK_FONT_FILE.search(path.name):
+                found.append(str(path))
+    return sorted(found)
+
+
+def cjk_font_available() -> bool:
+    """Whether a Chinese font is installed, so PDFs show characters rather than boxes.
+
+    ``make test`` and deployment checks call it; :meth:`ReportRegistry.render_pdf`
+    refuses to render without one.
+    """
+    return bool(cjk_fonts())
+
+
+if __name__ == "__main__":  # `python -m openjxc.core.reports`: a deployment check
+    fonts = cjk_fonts()
+    if not fonts:
+        raise SystemExit("no CJK font found: apt-get install fonts-wqy-microhei")
+    print("CJK fonts:", ", ".join(fonts))
