@@ -72,7 +72,7 @@ def amount_in_words(
 
 
 def _to_decimal(amount: object) -> Decimal:
-    if isinstance(amount, bool) or isinstance(amount, float):
+    if isinstance(amount, bool | float):
         raise TypeError(
             f"amount_in_words needs a Decimal, int or str, not {type(amount).__name__} "
             f"({amount!r}): convert money to Decimal where it enters the system"

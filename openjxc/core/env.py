@@ -63,7 +63,12 @@ class Environment:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise BootError(f"unknown hook in addon {exc.plugin!r}: {exc}") from exc
+            owner = self.pm.get_name(exc.plugin) or repr(exc.plugin)
+            known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith(("register_", "on_", "load_"))))
+            raise BootError(
+                f"unknown hook in addon {owner!r}: {exc.args[0] if exc.args else exc}; "
+                f"hooks are: {known}"
+            ) from exc
         self._prefixes = {KERNEL: KERNEL, **{m.name: m.table_prefix for m in self.addons}}
         self.models, self.table_owner = self._collect_models()
         self.events = EventBus(

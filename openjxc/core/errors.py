@@ -37,3 +37,46 @@ class DatabaseBehindError(MigrationError):
     """The database's migrations are behind the installed addons' code."""
 
     code = "MIGRATIONS_BEHIND"
+
+
+class FieldError:
+    """One refused piece of input: a stable ``code``, the input ``field`` path and a message.
+
+    ``message`` is a catalogue msgid with ``{placeholders}`` filled from ``params`` when the
+    message is rendered in the caller's locale (so services never pick a language).
+    """
+
+    __slots__ = ("code", "field", "message", "params")
+
+    def __init__(self, code: str, message: str, *, field: tuple[str, ...] | str = (),
+                 **params: object) -> None:
+        self.code = code
+        self.message = message
+        self.field = (field,) if isinstance(field, str) else tuple(field)
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.code!r}, field={self.field!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, FieldError) and self.code == other.code
+                and self.field == other.field and self.params == other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.field))
+
+
+class ValidationFailed(OpenJXCError):
+    """A business rule refused the input; nothing was changed."""
+
+    code = "INVALID"
+
+    def __init__(self, errors: list[FieldError] | FieldError) -> None:
+        self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
+        first = self.errors[0] if self.errors else None
+        text = first.message.format(**first.params) if first else "invalid input"
+        super().__init__(text, code=first.code if first else None)
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.code for e in self.errors]

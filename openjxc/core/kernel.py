@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from openjxc.core.events import OutboxMessage
 from openjxc.core.hookspecs import hookimpl
+from openjxc.core.idempotency import IdempotencyKey
 from openjxc.core.models import InstalledAddon
+from openjxc.core.security import SECURITY_MODELS, Permission, sync_role_templates
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from openjxc.core.env import Environment
 
 
 @hookimpl
 def register_models() -> Sequence[type]:
-    return [InstalledAddon, OutboxMessage]
+    return [InstalledAddon, OutboxMessage, IdempotencyKey, *SECURITY_MODELS]
+
+
+#: The kernel's own permissions; the kernel's GraphQL fields each name one of these.
+KERNEL_PERMISSIONS = (
+    Permission("core.user.read", "See users, their roles and scopes"),
+    Permission("core.user.manage", "Create, change and deactivate users"),
+    Permission("core.role.manage", "Create roles and change their permissions"),
+    Permission("core.apikey.manage", "Issue and revoke API keys"),
+    Permission("core.alert.read", "See alerts"),
+    Permission("core.alert.acknowledge", "Acknowledge alerts"),
+    Permission("core.addon.read", "See the installed addons"),
+)
+
+
+@hookimpl
+def register_permissions() -> Sequence[Permission]:
+    return KERNEL_PERMISSIONS
+
+
+@hookimpl
+def on_install(*, session: Session, env: Environment) -> None:
+    # The built-in admin role and every addon's role templates exist from the start.
+    sync_role_templates(session, env)

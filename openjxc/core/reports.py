@@ -42,27 +42,14 @@ from openjxc.core.errors import BootError, ConfigError, OpenJXCError
 
 if TYPE_CHECKING:
     from openjxc.core.addons import AddonManifest
-    from openjxc.core.config import Settings
 
 #: The kernel's own templates (``base.html``); searched after the owning addon's.
 KERNEL_TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Key of the registry in ``Environment.extensions``.
 EXTENSION_KEY = "reports"
-#: The owner name the kernel itself registers under (see :mod:`openjxc.core.env`).
-KERNEL_OWNER = "core"
-
-#: Font families the kernel stylesheet asks for, in order (also the CSS font-family list).
-CJK_FONT_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC")
 #: Directories scanned for a CJK font file when the ``fc-list`` tool is not installed.
-FONT_DIRS = (
-    "/usr/share/fonts",
-    "/usr/local/share/fonts",
-    "~/.fonts",
-    "~/.local/share/fonts",
-    "/Library/Fonts",
-    "/System/Library/Fonts",
-    "C:/Windows/Fonts",
-)
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
+             "/Library/Fonts", "/System/Library/Fonts", "C:/Windows/Fonts")
 #: File names of common CJK fonts (WenQuanYi, Noto/Source Han, Windows and macOS fonts).
 _CJK_FONT_FILE = re.compile(
     r"(wqy|wenquanyi|notosans.*(cjk|sc)|notoserif.*(cjk|sc)|sourcehan|msyh|simsun|simhei"
@@ -113,9 +100,6 @@ class ReportHost(Protocol):
     def addons(self) -> Sequence[AddonManifest]: ...
 
     @property
-    def settings(self) -> Settings: ...
-
-    @property
     def extensions(self) -> dict[str, Any]: ...
 
     def contributions(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]: ...
@@ -164,6 +148,10 @@ class ReportRegistry:
                 f"{owner}: report {report.name!r}: template {report.template!r} not found "
                 f"(searched {searched})"
             ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise BootError(
+                f"{owner}: report {report.name!r}: {exc.filename}:{exc.lineno}: {exc.message}"
+            ) from exc
         self._reports[report.name] = (owner, report)
 
     # -- look-up ------------------------------------------------------------------------
@@ -183,9 +171,7 @@ class ReportRegistry:
             return self._reports[name]
         except KeyError:
             available = ", ".join(self.names()) or "none"
-            raise ReportNotFound(
-                f"unknown report {name!r}; available: {available}"
-            ) from None
+            raise ReportNotFound(f"unknown report {name!r}; available: {available}") from None
 
     # -- templates ----------------------------------------------------------------------
 
@@ -252,16 +238,12 @@ class ReportRegistry:
         Raises :class:`ReportNotFound` for an unknown report or a missing record.
         """
         owner, report = self._entry(name)
-        locale = locale or self._default_locale()
+        locale = self._locale(locale)
         data = report.load(session, id, self.env)
         if data is None:
             raise ReportNotFound(f"{name} {id} not found")
-        context = {
-            "title": report.title or report.name,
-            **data,
-            "report": report,
-            "locale": locale,
-        }
+        context = {"title": report.title or report.name, **data, "report": report,
+                   "locale": locale}
         return self.jinja(owner).get_template(report.template).render(context)
 
     def render_pdf(self, name: str, id: int, session: Any, locale: str | None = None,
@@ -293,10 +275,20 @@ class ReportRegistry:
         assert isinstance(pdf, bytes)
         return pdf
 
-    def _default_locale(self) -> str:
-        from openjxc.core.i18n import current_locale
+    @staticmethod
+    def _locale(locale: str | None) -> str:
+        """``locale`` as a supported locale (``zh-CN`` → ``zh_CN``); by default the locale
+        of the current request (:func:`openjxc.core.i18n.use_locale`)."""
+        from openjxc.core.i18n import SUPPORTED_LOCALES, current_locale, normalize_locale
 
-        return str(current_locale() or self.env.settings.default_locale)
+        if not locale:
+            return current_locale()
+        resolved = normalize_locale(locale)
+        if resolved is None:
+            raise ValueError(
+                f"unsupported locale {locale!r}; supported: {', '.join(SUPPORTED_LOCALES)}"
+            )
+        return resolved
 
 
 # -- filters ---------------------------------------------------------------------------
@@ -323,18 +315,20 @@ def _money_filter(context: jinja2.runtime.Context, value: object) -> str:
     """``{{ order.total|money }}`` → ``¥12,345.67`` (per locale); empty for None."""
     if value is None:
         return ""
+    amount = _decimal(value)
     from openjxc.core.i18n import format_money
 
-    return str(format_money(_decimal(value), context.get("locale")))
+    return str(format_money(amount, context.get("locale")))
 
 
 def _amount_in_words_filter(value: object) -> str:
     """``{{ order.total|amount_in_words }}`` → ``壹万贰仟叁佰肆拾伍元陆角柒分``."""
     if value is None:
         return ""
+    amount = _decimal(value)
     from openjxc.core.amounts import amount_in_words
 
-    return str(amount_in_words(_decimal(value)))
+    return str(amount_in_words(amount))
 
 
 @jinja2.pass_context
@@ -349,15 +343,14 @@ def _date_filter(context: jinja2.runtime.Context, value: date | datetime | None)
 
 @jinja2.pass_context
 def _qty_filter(context: jinja2.runtime.Context, value: object) -> str:
-    """``{{ line.quantity|qty }}`` → ``1,234.5``: grouped, no padding zeros, no rounding
-    (a quantity of 0.0005 kg must not print as 0)."""
+    """``{{ line.quantity|qty }}`` → ``1,234.5``: grouped, at the stored precision, without
+    padding zeros (``2.000`` prints as ``2``); empty for None."""
     if value is None:
         return ""
-    from babel.numbers import format_decimal
+    quantity = _decimal(value)
+    from openjxc.core.i18n import format_quantity
 
-    return format_decimal(
-        _decimal(value), locale=context.get("locale"), decimal_quantization=False
-    )
+    return str(format_quantity(quantity, context.get("locale")))
 
 
 def _template_files_fetcher(roots: Sequence[Path]) -> Any:

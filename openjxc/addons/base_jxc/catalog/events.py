@@ -1,0 +1,19 @@
+"""Facts the catalog publishes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from openjxc.core.events import Event
+
+
+@dataclass(frozen=True)
+class ProductCreated(Event):
+    """A product entered the product master (in the creating transaction)."""
+
+    name: ClassVar[str] = "catalog.product.created"
+    added_in: ClassVar[str] = "0.1"
+    product_id: int
+    code: str
+    category_id: int

@@ -1,0 +1,67 @@
+"""Warranty policy operations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openjxc.addons.base_jxc.catalog.models import Category, Product
+from openjxc.core.errors import FieldError, ValidationFailed
+
+from .models import WarrantyPolicy
+
+START_EVENTS = ("delivery", "installation")
+MAX_MONTHS = 240
+
+
+def create_policy(session: Session, *, months: int, product_code: str | None = None,
+                  category_code: str | None = None, starts_on: str = "delivery",
+                  covers_parts: bool = True, covers_labour: bool = True) -> WarrantyPolicy:
+    """A policy for exactly one product or one category."""
+    errors: list[FieldError] = []
+    if isinstance(months, bool) or not isinstance(months, int) or not 0 < months <= MAX_MONTHS:
+        errors.append(FieldError("INVALID", "Months must be between 1 and {max}",
+                                 field="months", max=MAX_MONTHS))
+    if starts_on not in START_EVENTS:
+        errors.append(FieldError("INVALID", "A warranty starts on delivery or installation",
+                                 field="startsOn"))
+    if bool(product_code) == bool(category_code):
+        errors.append(FieldError("INVALID", "Give either a product or a category",
+                                 field="productCode"))
+    product_id = category_id = None
+    if product_code:
+        product_id = session.scalar(select(Product.id).where(Product.code == product_code))
+        if product_id is None:
+            errors.append(FieldError("NOT_FOUND", "Unknown product {code}",
+                                     field="productCode", code=product_code))
+        elif session.scalar(select(WarrantyPolicy.id)
+                            .where(WarrantyPolicy.product_id == product_id)):
+            errors.append(FieldError("DUPLICATE", "{code} already has a warranty policy",
+                                     field="productCode", code=product_code))
+    if category_code:
+        category_id = session.scalar(select(Category.id).where(Category.code == category_code))
+        if category_id is None:
+            errors.append(FieldError("NOT_FOUND", "Unknown category {code}",
+                                     field="categoryCode", code=category_code))
+        elif session.scalar(select(WarrantyPolicy.id)
+                            .where(WarrantyPolicy.category_id == category_id)):
+            errors.append(FieldError("DUPLICATE", "{code} already has a warranty policy",
+                                     field="categoryCode", code=category_code))
+    if errors:
+        raise ValidationFailed(errors)
+    policy = WarrantyPolicy(product_id=product_id, category_id=category_id, months=months,
+                            starts_on=starts_on, covers_parts=covers_parts,
+                            covers_labour=covers_labour)
+    session.add(policy)
+    session.flush()
+    return policy
+
+
+def policy_for(session: Session, product_id: int) -> WarrantyPolicy | None:
+    """The policy that applies to a product: its own, else its category's."""
+    own = session.scalar(select(WarrantyPolicy).where(WarrantyPolicy.product_id == product_id))
+    if own is not None:
+        return own
+    category_id = session.scalar(select(Product.category_id).where(Product.id == product_id))
+    return session.scalar(select(WarrantyPolicy)
+                          .where(WarrantyPolicy.category_id == category_id))

@@ -1,0 +1,94 @@
+"""Pytest plugin: fresh databases on SQLite and PostgreSQL for every addon's tests.
+
+Every test that takes ``database_url`` runs twice, once per backend.  PostgreSQL is
+reached at ``OPENJXC_TEST_PG_URL`` (default: the local server, trust auth).  When it cannot
+be reached the PostgreSQL variants *fail* (never skip) unless ``OPENJXC_TEST_BACKENDS``
+excludes postgresql explicitly (e.g. a quick local run with ``OPENJXC_TEST_BACKENDS=sqlite``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+PG_ADMIN_URL = os.environ.get("OPENJXC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("OPENJXC_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if b.strip()
+]
+
+
+def _pg_conninfo(dbname: str | None = None) -> str:
+    url = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    if dbname is None:
+        return url
+    return url.rsplit("/", 1)[0] + "/" + dbname
+
+
+def pg_url(dbname: str) -> str:
+    return _pg_conninfo(dbname).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def create_pg_database() -> str:
+    """Create an empty PostgreSQL database and return its name."""
+    name = f"openjxc_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(_pg_conninfo(), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}); start it or set "
+            f"OPENJXC_TEST_BACKENDS=sqlite for a local SQLite-only run",
+            pytrace=False,
+        )
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+class DatabaseFactory:
+    """Hands out fresh, empty databases of one backend and removes them afterwards."""
+
+    def __init__(self, backend: str, tmp_path: Path) -> None:
+        self.backend = backend
+        self.tmp_path = tmp_path
+        self._pg: list[str] = []
+
+    def new(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp_path / f'db_{uuid.uuid4().hex[:8]}.sqlite'}"
+        name = create_pg_database()
+        self._pg.append(name)
+        return pg_url(name)
+
+    def cleanup(self) -> None:
+        for name in self._pg:
+            drop_pg_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def databases(backend: str, tmp_path: Path) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(backend, tmp_path)
+    yield factory
+    factory.cleanup()
+
+
+@pytest.fixture
+def database_url(databases: DatabaseFactory) -> str:
+    """A fresh, empty database on each backend in turn."""
+    return databases.new()

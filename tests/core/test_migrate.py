@@ -1,0 +1,131 @@
+"""Creating databases, installing addons into them, and refusing stale ones."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select
+
+from openjxc.core.env import Environment
+from openjxc.core.errors import DatabaseBehindError, MigrationError
+from openjxc.core.migrate import (
+    alembic_config,
+    check_up_to_date,
+    create_database,
+    install_addons,
+    pending_branches,
+    upgrade_database,
+)
+from openjxc.core.models import InstalledAddon
+
+
+def test_init_records_installed_addons_and_versions(database_url: str) -> None:
+    env = Environment.for_edition("pro", database_url=database_url)
+    try:
+        create_database(env)
+        with env.unit_of_work(readonly=True) as session:
+            rows = {a.name: a.version for a in session.scalars(select(InstalledAddon))}
+        assert rows == {m.name: m.version for m in env.addons}
+        assert pending_branches(env) == []
+        check_up_to_date(env)
+        reopened = Environment.open(database_url)
+        assert reopened.addon_names == env.addon_names
+        reopened.database.dispose()
+    finally:
+        env.database.dispose()
+
+
+def test_init_refuses_an_existing_database(database_url: str) -> None:
+    env = Environment.for_edition("basic", database_url=database_url)
+    try:
+        create_database(env)
+        with pytest.raises(MigrationError, match="already holds OpenJXC"):
+            create_database(env)
+    finally:
+        env.database.dispose()
+
+
+def test_open_refuses_a_database_that_is_not_openjxc(database_url: str) -> None:
+    with pytest.raises(MigrationError, match="not an OpenJXC database"):
+        Environment.open(database_url)
+
+
+def test_upgrade_basic_to_pro_keeps_every_row(database_url: str) -> None:
+    from openjxc.addons.base_jxc.catalog.models import Product
+    from openjxc.addons.base_jxc.catalog.services import (
+        ProductInput,
+        create_category,
+        create_product,
+    )
+
+    basic = Environment.for_edition("basic", database_url=database_url)
+    try:
+        create_database(basic)
+        with basic.unit_of_work() as session:
+            create_category(session, code="DJ", name="电机")
+            for i in range(25):
+                create_product(session, ProductInput(code=f"DJ-{i:03d}", name=f"电机 {i}",
+                                                     category_code="DJ", tracking="serial"))
+        assert not inspect(basic.database.engine).has_table("sw_warranty_policy")
+
+        pro = install_addons(basic, ["serial_warranty", "service_orders"])
+        assert set(pro.addon_names) == {"base_jxc", "serial_warranty", "service_orders"}
+        check_up_to_date(pro)
+
+        from openjxc.addons.serial_warranty.services import create_policy, policy_for
+
+        with pro.unit_of_work() as session:
+            assert session.scalar(select(Product.code).where(Product.code == "DJ-024"))
+            assert len(list(session.scalars(select(Product.id)))) == 25
+            create_policy(session, months=24, product_code="DJ-007")
+            product_id = session.scalar(select(Product.id).where(Product.code == "DJ-007"))
+            assert product_id is not None
+            policy = policy_for(session, product_id)
+            assert policy is not None and policy.months == 24
+        reopened = Environment.open(database_url)
+        assert "serial_warranty" in reopened.addon_names
+        reopened.database.dispose()
+    finally:
+        basic.database.dispose()
+
+
+def test_a_database_behind_the_code_is_refused_until_migrated(database_url: str) -> None:
+    env = Environment.for_edition("pro", database_url=database_url)
+    try:
+        create_database(env)
+        with env.database.engine.begin() as connection:
+            command.downgrade(alembic_config(env, connection), "serial_warranty@base")
+        assert pending_branches(env) == ["serial_warranty"]
+        with pytest.raises(DatabaseBehindError, match="behind for serial_warranty; run: "
+                                                      "openjxc migrate"):
+            check_up_to_date(env)
+        upgrade_database(env)
+        check_up_to_date(env)
+        assert inspect(env.database.engine).has_table("sw_warranty_policy")
+    finally:
+        env.database.dispose()
+
+
+def test_a_failing_install_hook_leaves_the_database_untouched(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = Environment.for_edition("basic", database_url=database_url)
+    try:
+        create_database(env)
+
+        original = Environment.contributions
+
+        def failing(self: Environment, hook: str, **kwargs: object) -> list:
+            if hook == "on_install":
+                raise RuntimeError("install failed half-way")
+            return original(self, hook, **kwargs)
+
+        monkeypatch.setattr(Environment, "contributions", failing)
+        with pytest.raises(RuntimeError, match="half-way"):
+            install_addons(env, ["serial_warranty"])
+        monkeypatch.undo()
+        assert not inspect(env.database.engine).has_table("sw_warranty_policy")
+        reopened = Environment.open(database_url)
+        assert reopened.addon_names == ("base_jxc",)
+        reopened.database.dispose()
+    finally:
+        env.database.dispose()
