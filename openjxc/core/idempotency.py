@@ -137,6 +137,7 @@ def run_idempotent(
     if found is not None:
         return _replay(found, digest, decode)
     record = IdempotencyKey(scope=scope, key=key, request_hash=digest, response=None)
+    session.flush()  # the caller's own pending errors surface as theirs, not as a lost race
     try:
         # The savepoint keeps the caller's transaction usable when we lose the race.
         with session.begin_nested():

@@ -64,22 +64,19 @@ def script_directory(env: Environment) -> ScriptDirectory:
 
 
 def branch_heads(env: Environment) -> dict[str, str]:
-    """The head revision of each branch (kernel and addons) of ``env``."""
+    """The head revision of each branch (kernel and addons) of ``env``.
+
+    Asked per branch label: a revision that others ``depends_on`` is not one of Alembic's
+    global heads, yet it is still its own branch's head.
+    """
     script = script_directory(env)
+    labels = sorted({label for rev in script.walk_revisions() for label in rev.branch_labels})
     heads: dict[str, str] = {}
-    for rev in script.get_revisions("heads"):
-        assert rev is not None
-        labels = rev.branch_labels or _branch_of(script, rev.revision)
-        for label in labels:
+    for label in labels:
+        rev = script.get_revision(f"{label}@head")
+        if rev is not None:
             heads[label] = rev.revision
     return heads
-
-
-def _branch_of(script: ScriptDirectory, revision: str) -> set[str]:
-    for rev in script.iterate_revisions(revision, "base"):
-        if rev is not None and rev.branch_labels:
-            return set(rev.branch_labels)
-    return set()
 
 
 def applied_revisions(connection: Connection, env: Environment) -> set[str]:

@@ -367,7 +367,7 @@ def _template_files_fetcher(roots: Sequence[Path]) -> Any:
 
     resolved = [root.resolve() for root in roots]
 
-    class TemplateFilesFetcher(URLFetcher):  # type: ignore[misc]
+    class TemplateFilesFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             if parts.scheme == "file":

@@ -54,7 +54,8 @@ CASES = [
     ("1000000.05", "壹佰万元零伍分"),
     # 万亿 range
     ("1000000000000", "壹万亿元整"),
-    ("100010000000", "壹仟亿零壹拾亿元整"[:0] + "壹仟零壹亿元整"),
+    ("100010000000", "壹仟亿壹仟万元整"),
+    ("100100000000", "壹仟零壹亿元整"),
     ("1000100000000", "壹万零壹亿元整"),
     ("1000000010000", "壹万亿零壹万元整"),
     ("9999999999999999.99", "玖仟玖佰玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
@@ -230,7 +231,7 @@ def test_words_read_back_to_the_amount(amount: Decimal) -> None:
 def test_writing_rules_hold_for_any_amount(amount: Decimal) -> None:
     words = amount_in_words(amount)
     assert "零零" not in words
-    assert not re.search(r"零[元万亿整角分]", words), words
+    assert words == "零元整" or not re.search(r"零[元万亿整角分]", words), words
     assert not re.search(r"(^|负)零(?!元整)", words), words
     assert not re.search(r"(^|[^壹贰叁肆伍陆柒捌玖])拾", words), "拾 without its digit"
     assert not words.endswith("分整")

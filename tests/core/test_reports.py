@@ -214,12 +214,26 @@ def test_filters_format_for_the_requested_locale(sales_env: FakeEnv) -> None:
     from openjxc.core.i18n import format_date, format_money
 
     registry = ReportRegistry.for_environment(sales_env)
-    for locale in ("zh_CN", "en_US"):
-        html = registry.render_html("sales_contract", 1, None, locale)
-        assert format_money(TOTAL, locale) in html
+    chinese = registry.render_html("sales_contract", 1, None, "zh_CN")
+    english = registry.render_html("sales_contract", 1, None, "en")
+    for locale, html, other in (("zh_CN", chinese, english), ("en", english, chinese)):
+        assert f">{format_money(TOTAL, locale)}<" in html
         assert format_date(date(2024, 5, 6), locale) in html
-        assert amount_in_words(TOTAL) in html
+        assert format_date(date(2024, 5, 6), locale) not in other
+        assert amount_in_words(TOTAL) in html  # 大写金额 is Chinese in every locale
         assert '<td class="num">2</td>' in html  # a quantity of 2.000 prints as 2
+
+
+def test_without_a_locale_the_request_locale_is_used(sales_env: FakeEnv) -> None:
+    from openjxc.core.i18n import format_date, use_locale
+
+    registry = ReportRegistry.for_environment(sales_env)
+    with use_locale("en"):
+        html = registry.render_html("sales_contract", 1, None)
+    assert '<html lang="en">' in html
+    assert format_date(date(2024, 5, 6), "en") in html
+    with pytest.raises(ValueError, match="unsupported locale 'fr'"):
+        registry.render_html("sales_contract", 1, None, "fr")
 
 
 def test_quantities_are_grouped_without_padding_zeros(tmp_path: Path) -> None:
