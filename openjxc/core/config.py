@@ -1,4 +1,4 @@
-"""Deployment settings: defaults, overridden by ``OPENJXC_*`` environment variables and CLI flags."""
+"""Deployment settings: defaults, then ``OPENJXC_*`` environment variables, then CLI flags."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ class Environment:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
             owner = self.pm.get_name(exc.plugin) or repr(exc.plugin)
-            known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith(("register_", "on_", "load_"))))
+            known = ", ".join(sorted(self.pm.hook.__dict__))
             raise BootError(
                 f"unknown hook in addon {owner!r}: {exc.args[0] if exc.args else exc}; "
                 f"hooks are: {known}"

@@ -266,14 +266,9 @@ class ReportRegistry:
         import weasyprint
 
         roots = self.template_dirs(owner)
-        document = weasyprint.HTML(
-            string=html,
-            base_url=roots[0].as_uri() + "/",
-            url_fetcher=_template_files_fetcher(roots),
-        )
-        pdf = document.write_pdf()
-        assert isinstance(pdf, bytes)
-        return pdf
+        document = weasyprint.HTML(string=html, base_url=roots[0].as_uri() + "/",
+                                   url_fetcher=_template_files_fetcher(roots))
+        return bytes(document.write_pdf())
 
     @staticmethod
     def _locale(locale: str | None) -> str:
@@ -298,16 +293,9 @@ class ReportRegistry:
 
 def _decimal(value: object) -> Decimal:
     """Money and quantities are Decimal; a float here is a bug upstream, not a rounding."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            pass
-    raise TypeError(f"expected a Decimal amount, got {value!r} ({type(value).__name__})")
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int):
+        raise TypeError(f"expected a Decimal amount, got {value!r} ({type(value).__name__})")
+    return Decimal(value)
 
 
 @jinja2.pass_context

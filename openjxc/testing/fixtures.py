@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-PG_ADMIN_URL = os.environ.get("OPENJXC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("OPENJXC_TEST_PG_URL",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [
     b.strip()
     for b in os.environ.get("OPENJXC_TEST_BACKENDS", "sqlite,postgresql").split(",")
@@ -53,7 +54,8 @@ def create_pg_database() -> str:
 
 def drop_pg_database(name: str) -> None:
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))
 
 
 class DatabaseFactory:

@@ -383,7 +383,7 @@ def test_reports_come_from_the_register_reports_hook_of_a_real_environment(
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "openjxc_test_print_addon", raising=False)
     env = Environment([read_manifest("openjxc_test_print_addon")], settings=Settings())
-    sys.modules["openjxc_test_print_addon"].RECORDS[3] = contract()  # type: ignore[attr-defined]
+    sys.modules["openjxc_test_print_addon"].RECORDS[3] = contract()
 
     registry = ReportRegistry.for_environment(env)
     assert env.extensions["reports"] is registry
