@@ -77,7 +77,7 @@ _ENV_KEY = "i18n.translator"
 _CATALOG_HEADER: dict[str, Any] = {
     "project": "OpenJXC",
     "copyright_holder": "the OpenJXC authors",
-    "header_comment": "# OpenJXC translations. Msgids are English; refresh with update_catalogs().\n#",
+    "header_comment": "# OpenJXC translations; msgids are English. Refresh: update_catalogs().\n#",
     "fuzzy": False,
 }
 

@@ -80,6 +80,8 @@ class ScaledDecimal(TypeDecorator[Decimal]):
 class Money(ScaledDecimal):
     """CNY amounts, 2 decimals."""
 
+    cache_ok = True
+
     def __init__(self) -> None:
         super().__init__(2)
 
@@ -87,12 +89,16 @@ class Money(ScaledDecimal):
 class Quantity(ScaledDecimal):
     """Quantities, up to 4 decimals."""
 
+    cache_ok = True
+
     def __init__(self) -> None:
         super().__init__(4)
 
 
 class Rate(ScaledDecimal):
     """Rates and percentages as fractions (0.13 for 13% VAT), 6 decimals."""
+
+    cache_ok = True
 
     def __init__(self) -> None:
         super().__init__(6)

@@ -94,3 +94,11 @@ def databases(backend: str, tmp_path: Path) -> Iterator[DatabaseFactory]:
 def database_url(databases: DatabaseFactory) -> str:
     """A fresh, empty database on each backend in turn."""
     return databases.new()
+
+
+@pytest.fixture
+def pg_database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database, for behaviour only PostgreSQL has (fails if unreachable)."""
+    factory = DatabaseFactory("postgresql", tmp_path)
+    yield factory.new()
+    factory.cleanup()

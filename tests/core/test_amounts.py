@@ -58,7 +58,8 @@ CASES = [
     ("100100000000", "壹仟零壹亿元整"),
     ("1000100000000", "壹万零壹亿元整"),
     ("1000000010000", "壹万亿零壹万元整"),
-    ("9999999999999999.99", "玖仟玖佰玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+    ("9999999999999999.99",
+     "玖仟玖佰玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
 ]
 
 
@@ -144,13 +145,15 @@ def test_amounts_beyond_the_wan_yi_range_are_refused(value: object) -> None:
 # -- reading the words back ------------------------------------------------------------------
 
 DIGIT_VALUE = {ch: i for i, ch in enumerate("零壹贰叁肆伍陆柒捌玖")}
+NONZERO = "[壹贰叁肆伍陆柒捌玖]"
+CENTS = re.compile(f"(整)|(零)?(?:({NONZERO})角)?(?:({NONZERO})分)?")
 GROUP_UNIT = {"拾": 10, "佰": 100, "仟": 1000}
 
 
 def parse_group(words: str) -> int:
     """Up to 9999: digit-unit pairs, a lone 零 between them, a bare digit last."""
     assert words, "empty group"
-    assert re.fullmatch(r"(?:[壹贰叁肆伍陆柒捌玖][拾佰仟]?|零)+", words), words
+    assert re.fullmatch(f"(?:{NONZERO}[拾佰仟]?|零)+", words), words
     total, digit = 0, None
     for ch in words:
         if ch == "零":
@@ -184,7 +187,7 @@ def parse_amount(words: str) -> Decimal:
     yuan_words, sep, rest = words.partition("元")
     if not sep:
         yuan_words, rest = "", words
-    match = re.fullmatch(r"(整)|(零)?(?:([壹贰叁肆伍陆柒捌玖])角)?(?:([壹贰叁肆伍陆柒捌玖])分)?", rest)
+    match = CENTS.fullmatch(rest)
     assert match, f"bad cents in {words}"
     whole, zero, jiao, fen = match.groups()
     assert not (whole and not yuan_words), words
@@ -233,6 +236,6 @@ def test_writing_rules_hold_for_any_amount(amount: Decimal) -> None:
     assert "零零" not in words
     assert words == "零元整" or not re.search(r"零[元万亿整角分]", words), words
     assert not re.search(r"(^|负)零(?!元整)", words), words
-    assert not re.search(r"(^|[^壹贰叁肆伍陆柒捌玖])拾", words), "拾 without its digit"
+    assert not re.search(f"(^|[^{NONZERO[1:-1]}])拾", words), "拾 without its digit"
     assert not words.endswith("分整")
     assert words.endswith("整") == (amount == amount.to_integral_value())

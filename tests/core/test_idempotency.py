@@ -82,9 +82,10 @@ class Receiving:
                 self.runs.append(made_by)
             if during is not None:
                 during()
-            new_id = session.execute(insert(receipts).values(made_by=made_by)).inserted_primary_key
+            new_id = session.scalar(
+                insert(receipts).values(made_by=made_by).returning(receipts.c.id))
             assert new_id is not None
-            return int(new_id[0])
+            return int(new_id)
 
         return run_idempotent(
             session, scope=scope, key=key, request=request, action=receive,
@@ -167,10 +168,9 @@ def test_a_failed_action_leaves_no_key_even_if_the_caller_commits(db: Database) 
     def refuse() -> None:
         raise ValueError("INSUFFICIENT_STOCK")
 
-    with db.session() as session:
-        with pytest.raises(ValueError):
-            service.post_in(session, key="k-1", request={"qty": "1"}, during=refuse)
-        # The API layer turns the error into a payload and lets the transaction end.
+    # The API layer turns the error into a payload and lets the transaction commit.
+    with db.session() as session, pytest.raises(ValueError):
+        service.post_in(session, key="k-1", request={"qty": "1"}, during=refuse)
 
     assert count(db, IdempotencyKey) == 0
     service.post(db, key="k-1", request={"qty": "1"})

@@ -154,7 +154,7 @@ def check_throttle(session: Session, settings: Settings, key: str, client: str |
     ).one()
     for count, oldest in zip(row[0::2], row[1::2], strict=True):
         if count >= limit:
-            wait = (_aware(oldest) + window - now).total_seconds()
+            wait = (oldest + window - now).total_seconds()
             raise TooManyAttempts(max(1, math.ceil(wait)))
 
 
@@ -166,9 +166,3 @@ def record_failure(session: Session, settings: Settings, key: str, client: str |
     session.add(LoginFailure(username_key=key, client=client, failed_at=now))
     session.flush()
 
-
-def _aware(value: datetime | str) -> datetime:
-    # An aggregate over a CASE may come back untyped on SQLite (a string, naive).
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
