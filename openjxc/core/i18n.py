@@ -513,10 +513,13 @@ def extract_messages(package_path: Path, sources: Sequence[Path] | None = None,
 def missing_translations(owner: str, package_path: Path,
                          sources: Sequence[Path] | None = None) -> list[str]:
     """One line per message of ``owner`` without a usable (non-empty, non-fuzzy) translation
-    in a supported locale, and per missing catalogue; empty when the owner is complete."""
+    in a supported locale, and per missing catalogue; empty when the owner is complete (or
+    has no messages at all)."""
     package = Path(package_path)
     messages = extract_messages(package, sources)
     problems: list[str] = []
+    if not messages:
+        return problems  # nothing to translate: no catalogue is needed either
     for locale in SUPPORTED_LOCALES:
         path = catalog_path(package / "i18n", locale)
         if not path.is_file():

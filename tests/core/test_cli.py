@@ -1,0 +1,85 @@
+"""The command line: clear messages and non-zero exits for wrong input, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from openjxc.core.cli import cli
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_init_install_migrate_and_list(database_url: str) -> None:
+    result = run("init", "--edition", "basic", "--database", database_url)
+    assert result.exit_code == 0, result.output
+    assert "base_jxc" in result.output
+
+    listed = json.loads(run("addons", "--json", "--database", database_url).output)
+    by_name = {row["name"]: row for row in listed}
+    assert by_name["base_jxc"]["installed"] is True
+    assert by_name["serial_warranty"]["installed"] is False
+    assert by_name["service_orders"]["depends"] == ["base_jxc", "serial_warranty"]
+    assert {"name", "version", "depends", "tier", "installed"} <= set(by_name["base_jxc"])
+
+    result = run("install", "service_orders", "--database", database_url)
+    assert result.exit_code == 0, result.output
+    assert "serial_warranty" in result.output and "service_orders" in result.output
+
+    result = run("migrate", "--database", database_url)
+    assert result.exit_code == 0 and "already up to date" in result.output
+
+
+def test_init_twice_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    assert run("init", "--edition", "basic", "--database", url).exit_code == 0
+    result = run("init", "--edition", "basic", "--database", url)
+    assert result.exit_code == 1
+    assert "already holds OpenJXC" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (["init", "--edition", "gold"], "'gold' is not one of", 2),
+        (["init"], "give --edition or --addons", 2),
+        (["init", "--addons", "ghost_addon"], "unknown addon 'ghost_addon'", 1),
+        (["install", "serial_warranty"], "not an OpenJXC database", 1),
+        (["migrate"], "not an OpenJXC database", 1),
+        (["init", "--edition", "basic", "--database", "mysql://x@y/z"],
+         "unsupported database 'mysql'", 1),
+    ],
+)
+def test_wrong_input_answers_a_message_and_a_non_zero_exit(
+        tmp_path, args: list[str], message: str, code: int) -> None:  # type: ignore[no-untyped-def]
+    if "--database" not in args:
+        args = [*args, "--database", f"sqlite:///{tmp_path / 'empty.db'}"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
+                                                                      SystemExit)
+
+
+@pytest.mark.parametrize("command", ["init", "install", "migrate", "addons", "worker",
+                                     "demo", "revision", "user"])
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_an_unreachable_postgresql_is_a_message_not_a_traceback() -> None:
+    result = CliRunner().invoke(
+        cli, ["init", "--edition", "basic", "--database",
+              "postgresql://nobody@127.0.0.1:1/nowhere"])
+    assert result.exit_code == 1
+    assert "database error" in result.output or "connection" in result.output.lower()
+    assert "Traceback" not in result.output
