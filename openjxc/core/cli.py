@@ -86,11 +86,27 @@ def open_environment(database: str | None) -> Environment:
     return Environment.open(normalize_url(database), settings=settings_for(database))
 
 
-def _progress(label: str) -> Callable[[str], None]:
-    def report(step: str) -> None:
-        click.echo(f"  {label}: {step}", err=True)
+class _ProgressBar:
+    """A progress bar on stderr for long work reporting ``(label, done, total)``."""
 
-    return report
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                          item_show_func=lambda item: item)
+            self._bar.__enter__()
+        self._bar.update(done - self._done, step)
+        self._done = done
+        if done >= total:
+            self._bar.__exit__(None, None, None)
+
+
+def _progress(label: str) -> Callable[[str, int, int], None]:
+    return _ProgressBar(label)
 
 
 def _split(addons: str | None) -> list[str]:

@@ -17,7 +17,7 @@ DEMO_PASSWORD = "demo1234"
 
 
 def create_demo(url: str, *, edition: str = "enterprise", extra: Iterable[str] = (),
-                reset: bool = False, progress: Callable[[str], None] | None = None,
+                reset: bool = False, progress: Callable[[str, int, int], None] | None = None,
                 ) -> Environment:
     """Create (or bring up to date) a demo database and return its environment.
 
@@ -27,7 +27,7 @@ def create_demo(url: str, *, edition: str = "enterprise", extra: Iterable[str] =
     from openjxc.core.migrate import create_database, install_addons, upgrade_database
     from openjxc.core.security import create_user
 
-    say = progress or (lambda _step: None)
+    say = progress or (lambda _label, _done, _total: None)
     parsed = make_url(url)
     if reset and parsed.get_backend_name() == "sqlite" and parsed.database:
         for suffix in ("", "-wal", "-shm"):
@@ -42,12 +42,14 @@ def create_demo(url: str, *, edition: str = "enterprise", extra: Iterable[str] =
         if missing:
             env = install_addons(env, missing, progress=say)
         upgrade_database(env, progress=say)
-        say("existing demo database kept (use --reset to start over)")
+        say("existing demo database kept (use --reset to start over)", 1, 1)
         return env
     env = Environment(manifests, database=database, settings=settings)
     create_database(env, progress=say)
     with env.unit_of_work() as session:
-        for owner, _ in env.contributions("load_demo_data", session=session, env=env):
-            say(f"demo data of {owner}")
+        owners = [name for name in env.plugins if hasattr(env.plugins[name], "load_demo_data")]
+        for done, owner in enumerate(owners, start=1):
+            env.contributions("load_demo_data", only=[owner], session=session, env=env)
+            say(f"demo data of {owner}", done, len(owners))
         create_user(session, env, DEMO_USER, DEMO_PASSWORD, roles=["admin"])
     return env

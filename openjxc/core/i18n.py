@@ -13,8 +13,9 @@ Why it is shaped this way:
   environment (an edition is an object, not a global state) and made current for a request
   with ``translator.activate(locale)``.  Both live in context variables, so concurrent
   requests (threads or asyncio tasks) each keep their own.
-* ``.po`` files are read directly with Babel and cached by path and modification time: no
-  compile step, and an edited catalogue is picked up without a restart.
+* ``.po`` files are read directly with Babel (no compile step) and parsed once per path and
+  modification time, so the side-by-side editions of one process share the work and a
+  translator built after an edit sees it.
 * Catalogues merge in dependency order and **the first translation wins**: an extender may
   not reword its base addon's messages (addons extend, never edit).  A different translation
   of the same msgid is reported as a :class:`TranslationConflictWarning` and kept in
@@ -345,7 +346,7 @@ class Translator:
         }
         try:
             return text.format(**values)
-        except (KeyError, IndexError, ValueError):
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
             if text == msgid:
                 raise
             logger.warning("%s translation of %r does not fit its parameters", locale, msgid)

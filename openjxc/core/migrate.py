@@ -33,7 +33,8 @@ from openjxc.core.models import Base, InstalledAddon, utcnow
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS_DIR / "versions"
 
-Progress = Callable[[str], None]
+#: ``progress(label, done, total)`` is told after each step of long work.
+Progress = Callable[[str, int, int], None]
 
 
 def version_locations(env: Environment) -> dict[str, Path]:
@@ -112,10 +113,6 @@ def check_up_to_date(env: Environment) -> None:
         )
 
 
-def _upgrade(env: Environment, connection: Connection) -> None:
-    command.upgrade(alembic_config(env, connection), "heads")
-
-
 def _record_addons(session: Session, env: Environment) -> None:
     now = utcnow()
     existing = {a.name: a for a in session.scalars(select(InstalledAddon))}
@@ -162,19 +159,32 @@ def upgrade_database(env: Environment, *, progress: Progress | None = None) -> N
 
 
 def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> None:
-    with env.database.engine.begin() as connection:
+    """Upgrade branch by branch (kernel first, then addons in dependency order) and run the
+    install hooks of the new addons — all in one transaction: it all lands or none of it."""
+    heads = branch_heads(env)
+    branches = [b for b in [KERNEL, *env.addon_names] if b in heads]
+    total = len(branches) + len(new)
+    step = 0
+
+    def advance(label: str) -> None:
+        nonlocal step
+        step += 1
         if progress:
-            progress("migrating " + ", ".join([KERNEL, *env.addon_names]))
-        _upgrade(env, connection)
+            progress(label, step, total)
+
+    with env.database.engine.begin() as connection:
+        config = alembic_config(env, connection)
+        for branch in branches:
+            command.upgrade(config, f"{branch}@head")
+            advance(f"migrated {branch}")
         with Session(bind=connection) as session:
             session.info[ENV_KEY] = env
             _record_addons(session, env)
             session.flush()
             for name in new:
-                if progress:
-                    progress(f"installing {name}")
                 env.contributions("on_install", only=[name], session=session, env=env)
                 session.flush()
+                advance(f"installed {name}")
 
 
 def compare_models(env: Environment, connection: Connection,

@@ -506,3 +506,8 @@ def test_the_kernel_catalogues_hold_the_required_messages_in_chinese() -> None:
         assert kernel.translate(msgid, "en") == msgid
     declared = {v.msgid for v in vars(KernelMessages).values() if isinstance(v, LazyString)}
     assert declared >= REQUIRED_KERNEL_MESSAGES
+
+
+def test_an_addon_without_messages_needs_no_catalogue(tmp_path: Path) -> None:
+    package = fake_addon(tmp_path, "quiet_addon", "VALUE = 1\n")
+    assert missing_translations("quiet_addon", package) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -35,12 +36,12 @@ from openjxc.core.security import (
     create_user,
     ensure_role,
     find_user,
+    passwords,
     revoke_token,
     revoke_user_tokens,
     set_password,
     sync_role_templates,
 )
-from openjxc.core.security import passwords
 from openjxc.core.security.tokens import digest
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
         self.verified = 0
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self.verified += 1
         return super().verify(hash, password)
 
@@ -91,9 +92,9 @@ def login(env: Environment, username: str, password: str, client: str | None = N
 def refused(env: Environment, username: str, password: str, client: str | None = None,
             now: datetime = T0) -> str:
     """Attempt a login that must fail; return the error code."""
-    with pytest.raises((AuthenticationFailed, TooManyAttempts)) as caught:  # noqa: PT012
-        with env.unit_of_work() as session:
-            create_token(session, env, username, password, client, now=now)
+    errors = (AuthenticationFailed, TooManyAttempts)
+    with pytest.raises(errors) as caught, env.unit_of_work() as session:
+        create_token(session, env, username, password, client, now=now)
     return caught.value.code
 
 
@@ -202,9 +203,8 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
     answers = []
     for username, password in ((wang, "wrong-pass"), ("nobody", "s3cret-pass")):
         before = fast_hashing.verified
-        with pytest.raises(AuthenticationFailed) as caught:
-            with env.unit_of_work() as session:
-                create_token(session, env, username, password, now=T0)
+        with pytest.raises(AuthenticationFailed) as caught, env.unit_of_work() as session:
+            create_token(session, env, username, password, now=T0)
         answers.append((caught.value.code, caught.value.message))
         # An unknown user costs a (dummy) verification too: timing does not tell.
         assert fast_hashing.verified == before + 1

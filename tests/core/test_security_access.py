@@ -255,7 +255,7 @@ def test_api_keys_are_refused_when_asked_for_the_impossible(
 def test_scopes_limit_a_user_per_kind(env: Environment) -> None:
     with env.unit_of_work() as session:
         create_user(session, env, "branch", "s3cret-pass", scopes={"warehouse": [3, "7"]})
-        create_user(session, env, "hq", "s3cret-pass")
+        create_user(session, env, "head.office", "s3cret-pass")
     branch = who(env, token_for(env, "branch"))
     assert branch.scopes == {"warehouse": {"3", "7"}}
     assert branch.allowed("warehouse", 3) and branch.allowed("warehouse", "7")
@@ -263,7 +263,7 @@ def test_scopes_limit_a_user_per_kind(env: Environment) -> None:
     assert branch.scope("warehouse") == {"3", "7"}
     # No scope of a kind: unrestricted for that kind.
     assert branch.allowed("region", "north") and branch.scope("region") is None
-    hq = who(env, token_for(env, "hq"))
+    hq = who(env, token_for(env, "head.office"))
     assert hq.scopes == {} and hq.allowed("warehouse", 4)
 
 
@@ -285,7 +285,7 @@ def test_scopes_can_be_changed_and_lifted(env: Environment) -> None:
 
 
 def test_a_principal_is_immutable() -> None:
-    principal = Principal(1, "x", frozenset({"a.b.c"}), {"warehouse": {"1"}})
+    principal = Principal(1, "x", frozenset({"a.b.c"}), {"warehouse": frozenset({"1"})})
     with pytest.raises(AttributeError):
         principal.username = "y"  # type: ignore[misc]
     with pytest.raises(TypeError):

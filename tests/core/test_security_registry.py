@@ -23,9 +23,9 @@ from openjxc.core.security import (
     RoleTemplate,
     hash_password,
     needs_rehash,
+    passwords,
     verify_password,
 )
-from openjxc.core.security import passwords
 
 FAKE_ADDONS = Path(__file__).parent / "fake_addons"
 KERNEL_PERMISSIONS = {
