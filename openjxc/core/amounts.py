@@ -8,12 +8,13 @@ The writing rules are the People's Bank of China's 《正确填写票据和结�
 * digits 零壹贰叁肆伍陆柒捌玖, units 拾佰仟万亿 and 元角分; 拾 always has its digit
   before it (10 → 壹拾元整, never 拾元整), as every cheque does;
 * 整 after 元 when there are no 角 and 分; never after 分; optional after 角 (we leave it
-  out, as cn2an and Odoo's l10n_cn do; ``whole_after_jiao=True`` writes it);
+  out by default; ``whole_after_jiao=True`` writes it for those who prefer 壹元贰角整);
 * a run of zeros inside the figure is one 零 (1001 → 壹仟零壹元整); when the 角 is zero
   but the 分 is not, 零 follows 元 (20000.02 → 贰万元零贰分); where the rules allow either
-  (a zero at the 元 or 万 place before a non-zero 千 or 角: 105000 → 壹拾万伍仟元整,
-  1680.30 → 壹仟陆佰捌拾元叁角) we write no 零, again like cn2an;
-* an amount under one yuan has no 元 part (0.05 → 伍分); zero is 零元整.
+  (a zero at the 元 or 万 place before a non-zero 仟 or 角: 105000 → 壹拾万伍仟元整,
+  1680.30 → 壹仟陆佰捌拾元叁角) we write no 零, which keeps the words shortest;
+* an amount under one yuan has no 元 part (0.05 → 伍分: the reference is silent here, so
+  we follow the product brief); zero is 零元整.
 
 The reference leaves two things to us: negatives are written with 负 in front (the red
 figure of a reversal), and the "人民币" prefix is the caller's choice (``currency_prefix``);

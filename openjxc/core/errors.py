@@ -42,18 +42,19 @@ class DatabaseBehindError(MigrationError):
 class FieldError:
     """One refused piece of input: a stable ``code``, the input ``field`` path and a message.
 
-    ``message`` is a catalogue msgid with ``{placeholders}`` filled from ``params`` when the
-    message is rendered in the caller's locale (so services never pick a language).
+    ``message`` is a catalogue msgid — usually ``_("…")`` from :mod:`openjxc.core.i18n`, so
+    that extraction finds it — with ``{placeholders}`` filled from ``params`` when the message
+    is rendered in the caller's locale (services never pick a language).
     """
 
     __slots__ = ("code", "field", "message", "params")
 
-    def __init__(self, code: str, message: str, *, field: tuple[str, ...] | str = (),
+    def __init__(self, code: str, message: object, *, field: tuple[str, ...] | str = (),
                  **params: object) -> None:
         self.code = code
-        self.message = message
+        self.message = str(getattr(message, "msgid", message))
         self.field = (field,) if isinstance(field, str) else tuple(field)
-        self.params = params
+        self.params = {**getattr(message, "params", {}), **params}
 
     def __repr__(self) -> str:
         return f"FieldError({self.code!r}, field={self.field!r})"

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from openjxc.core.events import OutboxMessage
 from openjxc.core.hookspecs import hookimpl
 from openjxc.core.idempotency import IdempotencyKey
 from openjxc.core.models import InstalledAddon
-from openjxc.core.security import SECURITY_MODELS, Permission, sync_role_templates
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from openjxc.core.env import Environment
+from openjxc.core.security import SECURITY_MODELS, Permission
 
 
 @hookimpl
@@ -37,9 +31,3 @@ KERNEL_PERMISSIONS = (
 @hookimpl
 def register_permissions() -> Sequence[Permission]:
     return KERNEL_PERMISSIONS
-
-
-@hookimpl
-def on_install(*, session: Session, env: Environment) -> None:
-    # The built-in admin role and every addon's role templates exist from the start.
-    sync_role_templates(session, env)

@@ -174,7 +174,8 @@ class OutboxWorker:
             try:
                 processed = self.run_once()
             except Exception:
-                log.exception("outbox worker %s: claiming failed", self.worker_id)
+                log.exception("outbox worker %s: batch failed; retrying after the poll "
+                              "interval (unfinished rows wait for their lease)", self.worker_id)
                 processed = 0
             if processed == 0:
                 stop_event.wait(poll_interval)

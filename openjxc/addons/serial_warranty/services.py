@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import Category, Product
 from openjxc.core.errors import FieldError, ValidationFailed
+from openjxc.core.i18n import _
 
 from .models import WarrantyPolicy
 
@@ -20,32 +21,32 @@ def create_policy(session: Session, *, months: int, product_code: str | None = N
     """A policy for exactly one product or one category."""
     errors: list[FieldError] = []
     if isinstance(months, bool) or not isinstance(months, int) or not 0 < months <= MAX_MONTHS:
-        errors.append(FieldError("INVALID", "Months must be between 1 and {max}",
+        errors.append(FieldError("INVALID", _("Months must be between 1 and {max}"),
                                  field="months", max=MAX_MONTHS))
     if starts_on not in START_EVENTS:
-        errors.append(FieldError("INVALID", "A warranty starts on delivery or installation",
+        errors.append(FieldError("INVALID", _("A warranty starts on delivery or installation"),
                                  field="startsOn"))
     if bool(product_code) == bool(category_code):
-        errors.append(FieldError("INVALID", "Give either a product or a category",
+        errors.append(FieldError("INVALID", _("Give either a product or a category"),
                                  field="productCode"))
     product_id = category_id = None
     if product_code:
         product_id = session.scalar(select(Product.id).where(Product.code == product_code))
         if product_id is None:
-            errors.append(FieldError("NOT_FOUND", "Unknown product {code}",
+            errors.append(FieldError("NOT_FOUND", _("Unknown product {code}"),
                                      field="productCode", code=product_code))
         elif session.scalar(select(WarrantyPolicy.id)
                             .where(WarrantyPolicy.product_id == product_id)):
-            errors.append(FieldError("DUPLICATE", "{code} already has a warranty policy",
+            errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
                                      field="productCode", code=product_code))
     if category_code:
         category_id = session.scalar(select(Category.id).where(Category.code == category_code))
         if category_id is None:
-            errors.append(FieldError("NOT_FOUND", "Unknown category {code}",
+            errors.append(FieldError("NOT_FOUND", _("Unknown category {code}"),
                                      field="categoryCode", code=category_code))
         elif session.scalar(select(WarrantyPolicy.id)
                             .where(WarrantyPolicy.category_id == category_id)):
-            errors.append(FieldError("DUPLICATE", "{code} already has a warranty policy",
+            errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
                                      field="categoryCode", code=category_code))
     if errors:
         raise ValidationFailed(errors)

@@ -103,6 +103,10 @@ def authenticate(session: Session, env: Environment, bearer: str, *,
     None for anything that does not authenticate: malformed, unknown, expired, revoked,
     or belonging to an inactive user — the caller answers ``UNAUTHENTICATED`` alike.
     A leading ``Bearer`` is tolerated.
+
+    Run it in a write unit of work (or one of its own): about once a minute it records
+    ``last_used_at``, and on SQLite a read-only (``DEFERRED``) transaction can fail to
+    upgrade to a writer when another connection is writing.
     """
     if not isinstance(bearer, str):
         return None

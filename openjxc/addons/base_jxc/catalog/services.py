@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
+from openjxc.core.i18n import _
 
 from .events import ProductCreated
 from .models import Category, Product
@@ -42,18 +43,18 @@ def create_category(session: Session, *, code: str, name: str, code_template: st
     code = (code or "").strip()
     name = (name or "").strip()
     if not code or len(code) > 32:
-        errors.append(FieldError("INVALID", "A category code is 1 to 32 characters",
+        errors.append(FieldError("INVALID", _("A category code is 1 to 32 characters"),
                                  field="code"))
     if not name:
-        errors.append(FieldError("REQUIRED", "A name is required", field="name"))
+        errors.append(FieldError("REQUIRED", _("A name is required"), field="name"))
     parent = None
     if parent_code:
         parent = session.scalar(select(Category).where(Category.code == parent_code))
         if parent is None:
-            errors.append(FieldError("NOT_FOUND", "Unknown category {code}",
+            errors.append(FieldError("NOT_FOUND", _("Unknown category {code}"),
                                      field="parentCode", code=parent_code))
     if code and session.scalar(select(Category.id).where(Category.code == code)):
-        errors.append(FieldError("DUPLICATE_CODE", "Code {code} already exists",
+        errors.append(FieldError("DUPLICATE_CODE", _("Code {code} already exists"),
                                  field="code", code=code))
     if errors:
         raise ValidationFailed(errors)
@@ -69,28 +70,28 @@ def create_product(session: Session, data: ProductInput) -> Product:
     errors: list[FieldError] = []
     code = (data.code or "").strip()
     if not code or len(code) > MAX_CODE_LENGTH:
-        errors.append(FieldError("INVALID", "A product code is 1 to {max} characters",
+        errors.append(FieldError("INVALID", _("A product code is 1 to {max} characters"),
                                  field="code", max=MAX_CODE_LENGTH))
     if not (data.name or "").strip():
-        errors.append(FieldError("REQUIRED", "A name is required", field="name"))
+        errors.append(FieldError("REQUIRED", _("A name is required"), field="name"))
     if data.tracking not in TRACKING_MODES:
-        errors.append(FieldError("INVALID", "Tracking must be none, batch or serial",
+        errors.append(FieldError("INVALID", _("Tracking must be none, batch or serial"),
                                  field="tracking"))
     for name, value in (("taxRate", data.tax_rate), ("listPrice", data.list_price)):
         if not _non_negative(value):
-            errors.append(FieldError("INVALID", "Must be a number of zero or more", field=name))
+            errors.append(FieldError("INVALID", _("Must be a number of zero or more"), field=name))
     if _non_negative(data.tax_rate) and Decimal(data.tax_rate) >= 1:
-        errors.append(FieldError("INVALID", "A tax rate is a fraction below 1 (0.13 for 13%)",
+        errors.append(FieldError("INVALID", _("A tax rate is a fraction below 1 (0.13 for 13%)"),
                                  field="taxRate"))
     category = session.scalar(select(Category).where(Category.code == data.category_code))
     if category is None:
-        errors.append(FieldError("NOT_FOUND", "Unknown category {code}", field="categoryCode",
+        errors.append(FieldError("NOT_FOUND", _("Unknown category {code}"), field="categoryCode",
                                  code=data.category_code))
     if code and session.scalar(select(Product.id).where(Product.code == code)):
-        errors.append(FieldError("DUPLICATE_CODE", "Code {code} already exists", field="code",
+        errors.append(FieldError("DUPLICATE_CODE", _("Code {code} already exists"), field="code",
                                  code=code))
     if data.barcode and session.scalar(select(Product.id).where(Product.barcode == data.barcode)):
-        errors.append(FieldError("DUPLICATE_CODE", "Barcode {code} already exists",
+        errors.append(FieldError("DUPLICATE_CODE", _("Barcode {code} already exists"),
                                  field="barcode", code=data.barcode))
     if errors:
         raise ValidationFailed(errors)

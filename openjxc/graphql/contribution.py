@@ -1,0 +1,52 @@
+"""What an addon's ``register_graphql`` hook returns: its share of the edition's schema.
+
+The classes an addon writes at module level (``@strawberry.type class Product``) are
+*templates*: the kernel never puts them in a schema and never mutates them.  For each
+edition it composes fresh classes with the same GraphQL names, the owner's fields plus
+every field other addons contribute (see :mod:`openjxc.graphql.compose`)::
+
+    @hookimpl
+    def register_graphql():
+        from .api import Product, ProductFilter, product, products
+        return Contribution(
+            types=[Product, ProductFilter],
+            queries=[products, product],
+        )
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types.field import StrawberryField
+
+from openjxc.graphql.filters import FilterField
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One addon's GraphQL contribution.
+
+    * ``types``: the object, input, interface and enum types this addon *owns* (types
+      reachable from its fields are found anyway; listing them makes them extensible
+      and part of the schema even when no field returns them yet);
+    * ``queries`` / ``mutations`` / ``subscriptions``: root fields, each made with
+      :func:`openjxc.graphql.field` (``mutation`` / ``subscription``) and declaring a
+      permission or ``public=True``;
+    * ``scalars``: ``{python type: strawberry.scalar(name=...)}`` added to the edition's
+      scalar map;
+    * ``type_fields``: fields added to a type another addon owns, keyed by its GraphQL
+      name; their resolvers receive the owner's object as root;
+    * ``filter_fields``: inputs added to another addon's filter input type, applied by
+      its list resolver through :func:`openjxc.graphql.apply_filter_extensions`.
+    """
+
+    types: Sequence[Any] = ()
+    queries: Sequence[StrawberryField] = ()
+    mutations: Sequence[StrawberryField] = ()
+    subscriptions: Sequence[StrawberryField] = ()
+    scalars: Mapping[object, Any] = field(default_factory=dict)
+    type_fields: Mapping[str, Sequence[StrawberryField]] = field(default_factory=dict)
+    filter_fields: Mapping[str, Sequence[FilterField]] = field(default_factory=dict)

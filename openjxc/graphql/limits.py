@@ -1,0 +1,400 @@
+"""Query protection: every request is sized up before a resolver runs (API.md "Protection").
+
+A GraphQL endpoint lets the client choose how much work the server does, so each document
+is measured first and refused with a GraphQL error carrying a stable ``extensions.code``:
+
+========================  ===============================================================
+``TOO_MANY_TOKENS``       more lexical tokens (or comments) than ``Settings.max_tokens``;
+                          the parser stops counting there, so a huge document costs little
+``QUERY_TOO_LARGE``       a document longer than ``Settings.max_body_bytes`` characters
+``QUERY_TOO_DEEP``        fields nested deeper than ``Settings.max_depth``
+``TOO_MANY_ALIASES``      more aliases than ``Settings.max_aliases`` (aliases repeat fields)
+``PAGE_SIZE_TOO_LARGE``   ``first``/``last`` above ``Settings.max_page_size``
+``QUERY_TOO_COMPLEX``     an estimated cost above ``Settings.max_cost``
+``INTROSPECTION_DISABLED``  ``__schema``/``__type`` while ``Settings.introspection`` is off
+========================  ===============================================================
+
+The cost counts list sizes, because rows are what cost: every field costs 1, and a field
+with ``first``/``last`` arguments (a connection) multiplies the cost of its sub-selection
+by the page it asks for, or by ``Settings.default_page_size`` when it asks for none.  A
+list field without page arguments multiplies by the length of a list argument
+(``nodes(ids: [...])``), else by 1 (its size is bounded by the page of its parent).
+Fragments count once per spread; introspection costs nothing and has no depth, so GraphiQL
+works while a query of the data stays bounded.  The measures are computed once per named
+fragment, so a document of fragments spreading fragments cannot make the check itself
+exponential.
+
+The body-size limit is HTTP's business and answers 413 before anything is parsed:
+:class:`BodySizeLimit`.
+
+Wiring: ``protection_extensions(settings)`` are strawberry schema extensions (classes, so
+strawberry makes one per request).  They run in the validation phase, so a refused query
+never reaches a resolver, a DataLoader or the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    Node,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from openjxc.core.config import Settings
+
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+
+#: Every code a protection refusal may carry (the masking layer never hides these).
+PROTECTION_CODES = frozenset({
+    TOO_MANY_TOKENS, QUERY_TOO_LARGE, QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+    PAGE_SIZE_TOO_LARGE, QUERY_TOO_COMPLEX, INTROSPECTION_DISABLED, REQUEST_TOO_LARGE,
+})
+PAGE_ARGUMENTS = ("first", "last")
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+
+# -- measuring a document ------------------------------------------------------------------
+
+@dataclass
+class Measure:
+    """What a selection set asks for: its cost, its depth below the parent and its aliases."""
+
+    cost: int = 0
+    depth: int = 0
+    aliases: int = 0
+
+
+@dataclass
+class _Walk:
+    """One operation's walk: the schema, the variables and the per-fragment memo."""
+
+    schema: GraphQLSchema
+    settings: Settings
+    variables: Mapping[str, Any]
+    fragments: Mapping[str, FragmentDefinitionNode]
+    errors: list[GraphQLError] = field(default_factory=list)
+    _memo: dict[str, Measure] = field(default_factory=dict)
+    _active: set[str] = field(default_factory=set)
+    _reported: set[int] = field(default_factory=set)
+
+    def selection_set(self, node: SelectionSetNode | None, parent: Any) -> Measure:
+        total = Measure()
+        if node is None:
+            return total
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                part = self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                part = self.selection_set(selection.selection_set, target)
+            elif isinstance(selection, FragmentSpreadNode):
+                part = self.fragment(selection.name.value)
+            else:  # pragma: no cover - graphql-core has no other selection kinds
+                continue
+            total.cost += part.cost
+            total.depth = max(total.depth, part.depth)
+            total.aliases += part.aliases
+        return total
+
+    def fragment(self, name: str) -> Measure:
+        if name in self._memo:
+            return self._memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self._active:
+            return Measure()  # unknown fragments and cycles are refused by graphql-core
+        self._active.add(name)
+        target = self.schema.get_type(definition.type_condition.name.value)
+        measure = self.selection_set(definition.selection_set, target)
+        self._active.discard(name)
+        self._memo[name] = measure
+        return measure
+
+    def field(self, node: FieldNode, parent: Any) -> Measure:
+        name = node.name.value
+        aliases = 1 if node.alias else 0
+        if name.startswith("__"):
+            if name in INTROSPECTION_FIELDS and not self.settings.introspection:
+                self.report(node, INTROSPECTION_DISABLED,
+                            "Introspection is disabled on this server")
+            inner = self.selection_set(node.selection_set, None)
+            return Measure(cost=0, depth=0, aliases=aliases + inner.aliases)
+        definition = None
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            definition = parent.fields.get(name)
+        target = get_named_type(definition.type) if definition is not None else None
+        inner = self.selection_set(node.selection_set, target)
+        size = self.list_size(node, definition) if definition is not None else 1
+        return Measure(cost=1 + size * inner.cost, depth=1 + inner.depth,
+                       aliases=aliases + inner.aliases)
+
+    def list_size(self, node: FieldNode, definition: Any) -> int:
+        """How many items of its sub-selection a field asks for."""
+        given = {arg.name.value: arg.value for arg in node.arguments or ()}
+        if any(name in definition.args for name in PAGE_ARGUMENTS):
+            sizes = [self.int_value(given[name]) for name in PAGE_ARGUMENTS if name in given]
+            requested = [s for s in sizes if s is not None]
+            if not requested:
+                return self.settings.default_page_size
+            largest = max(requested)
+            if largest > self.settings.max_page_size:
+                self.report(
+                    node, PAGE_SIZE_TOO_LARGE,
+                    f"Page size {largest} on '{node.name.value}' is above the maximum of "
+                    f"{self.settings.max_page_size}",
+                    requested=largest, maxPageSize=self.settings.max_page_size,
+                )
+            return max(largest, 0)
+        if isinstance(get_nullable_type(definition.type), GraphQLList):
+            lengths = [self.list_length(value) for value in given.values()]
+            return max([n for n in lengths if n is not None], default=1)
+        return 1
+
+    def value(self, node: Node) -> Any:
+        if isinstance(node, VariableNode):
+            return self.variables.get(node.name.value)
+        return node
+
+    def int_value(self, node: Node) -> int | None:
+        value = self.value(node)
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return None
+
+    def list_length(self, node: Node) -> int | None:
+        value = self.value(node)
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, list):
+            return len(value)
+        return None
+
+    def report(self, node: Node, code: str, message: str, **details: Any) -> None:
+        if id(node) in self._reported:  # a fragment spread twice is one mistake
+            return
+        self._reported.add(id(node))
+        self.errors.append(GraphQLError(message, node, extensions={"code": code, **details}))
+
+
+def measure_document(
+    schema: GraphQLSchema,
+    operations: Sequence[OperationDefinitionNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    settings: Settings,
+    variables: Mapping[str, Any] | None = None,
+) -> list[GraphQLError]:
+    """The protection errors of a parsed document (empty when it is within every limit)."""
+    errors: list[GraphQLError] = []
+    for operation in operations:
+        walk = _Walk(schema, settings, _operation_variables(operation, variables or {}),
+                     fragments)
+        root = schema.get_root_type(operation.operation)
+        measure = walk.selection_set(operation.selection_set, root)
+        errors.extend(walk.errors)
+        if measure.depth > settings.max_depth:
+            errors.append(GraphQLError(
+                f"Query depth {measure.depth} is above the maximum of {settings.max_depth}",
+                operation, extensions={"code": QUERY_TOO_DEEP, "depth": measure.depth,
+                                       "maxDepth": settings.max_depth}))
+        if measure.aliases > settings.max_aliases:
+            errors.append(GraphQLError(
+                f"{measure.aliases} aliases is above the maximum of {settings.max_aliases}",
+                operation, extensions={"code": TOO_MANY_ALIASES, "aliases": measure.aliases,
+                                       "maxAliases": settings.max_aliases}))
+        if measure.cost > settings.max_cost:
+            errors.append(GraphQLError(
+                f"Query cost {measure.cost} is above the maximum of {settings.max_cost}; "
+                f"ask for smaller pages or fewer fields",
+                operation, extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost,
+                                       "maxCost": settings.max_cost}))
+    return errors
+
+
+def _operation_variables(operation: OperationDefinitionNode,
+                         given: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables as the operation will see them: given values, else literal defaults
+    (kept as AST nodes, which :class:`_Walk` reads like literals)."""
+    values: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name in given:
+            values[name] = given[name]
+        elif definition.default_value is not None:
+            values[name] = definition.default_value
+    return values
+
+
+def protection_rule(settings: Settings,
+                    variables: Mapping[str, Any] | None = None) -> type[ValidationRule]:
+    """A graphql-core validation rule enforcing depth, aliases, page sizes, cost and
+    introspection for one request (the variables decide ``first: $n``)."""
+    bound_variables = dict(variables or {})
+
+    class ProtectionRule(ValidationRule):
+        def enter_document(self, node: Any, *_args: Any) -> None:
+            context: ValidationContext = self.context
+            operations = [d for d in node.definitions if isinstance(d, OperationDefinitionNode)]
+            fragments = {d.name.value: d for d in node.definitions
+                         if isinstance(d, FragmentDefinitionNode)}
+            for error in measure_document(context.schema, operations, fragments, settings,
+                                          bound_variables):
+                context.report_error(error)
+
+    return ProtectionRule
+
+
+# -- strawberry wiring ---------------------------------------------------------------------
+
+class ProtectionExtension(SchemaExtension):
+    """Bounds the parser and adds :func:`protection_rule` to validation, per request.
+
+    Use :func:`protection_extensions` rather than this class: it binds the settings.
+    """
+
+    settings: Settings = Settings()
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options.update(
+            max_lexical_tokens=self.settings.max_tokens,
+            max_comments=self.settings.max_tokens,
+            max_source_length=self.settings.max_body_bytes,
+        )
+        context.validation_rules = (
+            *context.validation_rules,
+            protection_rule(self.settings, context.variables),
+        )
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        # graphql-core stops a too-long document with a plain syntax error; strawberry has
+        # stored it (the same object it returns) by the time this hook resumes, so it gets
+        # its stable code here.
+        for error in self.execution_context.pre_execution_errors or ():
+            tag_parser_limit(error)
+
+
+def tag_parser_limit(error: GraphQLError) -> None:
+    """Give graphql-core's "Parsing aborted" syntax errors a protection code, in place."""
+    if not isinstance(error, GraphQLSyntaxError) or "Parsing aborted" not in error.message:
+        return
+    code = QUERY_TOO_LARGE if "code points" in error.message else TOO_MANY_TOKENS
+    error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def protection_extensions(settings: Settings) -> list[type[SchemaExtension]]:
+    """The schema extensions that enforce ``settings``' query limits (for ``build_schema``).
+
+    Classes, not instances: strawberry then makes a fresh one per request, so concurrent
+    requests never share state.
+    """
+    bound = type("BoundProtectionExtension", (ProtectionExtension,), {"settings": settings})
+    return [bound]
+
+
+# -- request body --------------------------------------------------------------------------
+
+class BodySizeLimit:
+    """ASGI middleware: a request body (or query string) above ``max_bytes`` gets 413.
+
+    A declared ``Content-Length`` is refused before a byte is read (the HTTP server holds
+    the body to that length).  A chunked body has no declared length: it is read here up to
+    the limit and refused as soon as it passes it, so a client can never make the server
+    buffer more than ``max_bytes``; a body within the limit is replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        declared = headers.get(b"content-length")
+        if len(scope.get("query_string") or b"") > self.max_bytes:
+            await self.refuse(send)
+            return
+        if declared is not None:
+            text = declared.decode("latin-1").strip()
+            if not text.isdigit() or int(text) > self.max_bytes:
+                await self.refuse(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self.refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
+
+    async def refuse(self, send: Send) -> None:
+        body = json.dumps({"errors": [{
+            "message": f"Request body is larger than {self.max_bytes} bytes",
+            "extensions": {"code": REQUEST_TOO_LARGE, "maxBytes": self.max_bytes},
+        }]}).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out ``messages`` first, then defers to the real one."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
