@@ -18,12 +18,14 @@ $(STAMP): pyproject.toml $(wildcard examples/*/pyproject.toml)
 	@for d in examples/*/; do [ -f "$$d/pyproject.toml" ] && $(BIN)/python -m pip install -q -e "$$d" || true; done
 	touch $(STAMP)
 
-# PDFs with Chinese text need a CJK font; install one where we may (Debian, as root).
+# PDFs with Chinese text need a CJK font (and WeasyPrint wants HarfBuzz's subsetter);
+# install them where we may (Debian, as root).
 fonts:
-	@if fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	@if fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p | grep -q libharfbuzz-subset; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		echo "installing fonts-wqy-microhei"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
+		echo "installing fonts-wqy-microhei libharfbuzz-subset0"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			fonts-wqy-microhei libharfbuzz-subset0 >/dev/null) \
 		|| echo "warning: could not install a CJK font (fonts-wqy-microhei)"; \
 	else echo "warning: no CJK font found; install fonts-wqy-microhei or fonts-noto-cjk"; fi
 

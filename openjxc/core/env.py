@@ -75,6 +75,10 @@ class Environment:
             (owner, sub) for owner, subs in self.contributions("register_event_handlers")
             for sub in subs
         )
+        from openjxc.core.security import PermissionRegistry
+
+        # Built now so that a duplicate or malformed permission fails at boot.
+        self.permissions = PermissionRegistry.for_environment(self)
 
     # -- construction -------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from openjxc.core.db import Database
 from openjxc.core.env import ENV_KEY, KERNEL, Environment, installed_addons
 from openjxc.core.errors import DatabaseBehindError, MigrationError
 from openjxc.core.models import Base, InstalledAddon, utcnow
+from openjxc.core.security import sync_role_templates
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = MIGRATIONS_DIR / "versions"
@@ -185,6 +186,7 @@ def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> No
                 env.contributions("on_install", only=[name], session=session, env=env)
                 session.flush()
                 advance(f"installed {name}")
+            sync_role_templates(session, env)
 
 
 def compare_models(env: Environment, connection: Connection,

@@ -151,13 +151,18 @@ def subscription(resolver: Callable[..., Any] | None = None, **kwargs: Any) -> A
     return field(resolver, is_subscription=True, **kwargs)
 
 
+def validate_permission(permission: str, where: str) -> None:
+    """Permissions are named ``<area>.<object>.<action>`` (API.md); a typo is a boot error."""
+    if permission != AUTHENTICATED and not _PERMISSION.match(permission):
+        raise BootError(f"{where}: permission {permission!r} is not of the form "
+                        f"'area.object.action' (e.g. 'stock.move.create')")
+
+
 def _access(permission: str | None, public: bool, where: str | None) -> Access:
     label = f"field {where!r}" if where else "a field"
     if permission is not None and public:
         raise BootError(f"{label} is declared both public and with permission {permission!r}; "
                         f"choose one")
-    if permission is not None and permission != AUTHENTICATED and not _PERMISSION.match(
-            permission):
-        raise BootError(f"{label}: permission {permission!r} is not of the form "
-                        f"'area.object.action' (e.g. 'stock.move.create')")
+    if permission is not None:
+        validate_permission(permission, label)
     return Access(permission=permission, public=public)

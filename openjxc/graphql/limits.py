@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     FieldNode,
@@ -288,7 +288,10 @@ class ProtectionExtension(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        context.parse_options.update(
+        # strawberry's ParseOptions type lists only ``max_tokens`` (which graphql-core
+        # deprecates); the options are handed to graphql-core's ``parse`` as they are.
+        options = cast("dict[str, Any]", context.parse_options)
+        options.update(
             max_lexical_tokens=self.settings.max_tokens,
             max_comments=self.settings.max_tokens,
             max_source_length=self.settings.max_body_bytes,

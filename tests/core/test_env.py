@@ -40,24 +40,25 @@ def make_addon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_hooks_are_called_in_dependency_order(make_addon) -> None:
     first = make_addon("order_a", """
         @hookimpl
-        def register_permissions():
+        def register_cli_commands():
             return ["from a"]
     """)
     second = make_addon("order_b", """
         @hookimpl
-        def register_permissions():
+        def register_cli_commands():
             return ["from b"]
     """, depends=("order_a",))
     third = make_addon("order_c", """
         @hookimpl
-        def register_permissions():
+        def register_cli_commands():
             return ["from c"]
     """, depends=("order_b",))
     env = Environment([first, second, third])
-    owners = [owner for owner, _ in env.contributions("register_permissions")]
+    owners = [owner for owner, _ in env.contributions("register_cli_commands")]
     assert owners[-3:] == ["order_a", "order_b", "order_c"]
     # pluggy's own calls follow the same order
-    flat = [r for r in env.pm.hook.register_permissions() if r and r[0].startswith("from")]
+    flat = [r for r in env.pm.hook.register_cli_commands()
+            if r and isinstance(r[0], str) and r[0].startswith("from")]
     assert flat == [["from a"], ["from b"], ["from c"]]
 
 

@@ -220,6 +220,7 @@ def wait_until_second_request_waits(backend: str, db: Database) -> None:
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )).scalar_one()
+            conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
             if waiting:
                 return
             time.sleep(0.02)

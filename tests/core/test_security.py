@@ -208,7 +208,7 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
         answers.append((caught.value.code, caught.value.message))
         # An unknown user costs a (dummy) verification too: timing does not tell.
         assert fast_hashing.verified == before + 1
-    assert answers == [("INVALID_CREDENTIALS", "invalid username or password")] * 2
+    assert answers == [("INVALID_CREDENTIALS", "Invalid username or password")] * 2
 
 
 def test_an_inactive_user_can_neither_log_in_nor_use_a_token(

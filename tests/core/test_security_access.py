@@ -14,6 +14,7 @@ from argon2 import PasswordHasher, Type
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from openjxc.core import kernel
 from openjxc.core.addons import AddonManifest, read_manifest
 from openjxc.core.config import Settings
 from openjxc.core.db import Database
@@ -25,6 +26,8 @@ from openjxc.core.security import (
     InvalidApiKey,
     PermissionDenied,
     Principal,
+    Role,
+    RolePermission,
     UnknownPermission,
     UnknownUser,
     authenticate,
@@ -37,15 +40,13 @@ from openjxc.core.security import (
     revoke_api_key,
     set_user_roles,
     set_user_scopes,
+    sync_role_templates,
 )
 from openjxc.core.security.tokens import digest
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 FAKE_ADDONS = Path(__file__).parent / "fake_addons"
-KERNEL_PERMISSIONS = {
-    "core.user.read", "core.user.manage", "core.role.manage", "core.apikey.manage",
-    "core.alert.read", "core.alert.acknowledge", "core.addon.read",
-}
+KERNEL_PERMISSIONS = {p.name for p in kernel.KERNEL_PERMISSIONS}
 WIDGET_PERMISSIONS = {"widget.item.read", "widget.item.create", "widget.cost.read"}
 
 
@@ -157,6 +158,17 @@ def test_grants_of_permissions_no_addon_declares_any_more_are_ignored(
     # but grant nothing.
     kernel_only = environment(database)
     assert who(kernel_only, token).permissions == {"core.addon.read"}
+
+
+def test_syncing_role_templates_creates_admin_and_the_addons_roles(env: Environment) -> None:
+    with env.unit_of_work() as session:
+        sync_role_templates(session, env)
+        sync_role_templates(session, env)
+        roles = {r.name: r for r in session.scalars(select(Role))}
+        assert set(roles) == {"admin", "widget_clerk"} and roles["admin"].is_admin
+        held = set(session.scalars(select(RolePermission.permission).where(
+            RolePermission.role_id == roles["widget_clerk"].id)))
+        assert held == {"widget.item.read", "widget.item.create"}
 
 
 def test_ensure_role_with_an_environment_refuses_unknown_permissions(

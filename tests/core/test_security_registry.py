@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher, Type
 
+from openjxc.core import kernel
 from openjxc.core.addons import AddonManifest, read_manifest
 from openjxc.core.env import Environment
 from openjxc.core.errors import BootError
@@ -28,10 +29,12 @@ from openjxc.core.security import (
 )
 
 FAKE_ADDONS = Path(__file__).parent / "fake_addons"
-KERNEL_PERMISSIONS = {
+#: The kernel declares at least these (others may add theirs, e.g. alert settings).
+REQUIRED_KERNEL_PERMISSIONS = {
     "core.user.read", "core.user.manage", "core.role.manage", "core.apikey.manage",
     "core.alert.read", "core.alert.acknowledge", "core.addon.read",
 }
+KERNEL_PERMISSIONS = {p.name for p in kernel.KERNEL_PERMISSIONS}
 
 MakeAddon = Callable[[str, str], AddonManifest]
 
@@ -79,7 +82,7 @@ def registry_of(*manifests: AddonManifest) -> PermissionRegistry:
 
 def test_the_kernel_declares_its_own_permissions_under_core() -> None:
     registry = registry_of()
-    assert registry.names == KERNEL_PERMISSIONS
+    assert registry.names == KERNEL_PERMISSIONS >= REQUIRED_KERNEL_PERMISSIONS
     assert {registry.owner(name) for name in registry.names} == {"core"}
     assert registry.get("core.user.manage") == Permission(
         "core.user.manage", "Create, change and deactivate users")
@@ -265,3 +268,13 @@ def test_a_hash_with_other_parameters_asks_for_a_rehash(
     assert needs_rehash(argon2i.hash("correct horse"))
     monkeypatch.setattr(passwords, "HASHER", weak)
     assert not needs_rehash(old)
+
+
+def test_login_errors_are_worded_as_the_kernel_messages_the_catalogue_translates() -> None:
+    from openjxc.core.i18n import KernelMessages
+    from openjxc.core.security import AuthenticationFailed, TooManyAttempts
+
+    assert AuthenticationFailed().message == KernelMessages.INVALID_CREDENTIALS.msgid
+    throttled = TooManyAttempts(42)
+    assert throttled.message == KernelMessages.TOO_MANY_LOGIN_ATTEMPTS.msgid
+    assert throttled.retry_after_seconds == 42

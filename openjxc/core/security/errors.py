@@ -22,7 +22,8 @@ class AuthenticationFailed(SecurityError):
     """Wrong username or password.  The message never says which of the two was wrong."""
 
     code = "INVALID_CREDENTIALS"
-    MESSAGE = "invalid username or password"
+    #: Worded as ``KernelMessages.INVALID_CREDENTIALS``, whose catalogue entry translates it.
+    MESSAGE = "Invalid username or password"
 
     def __init__(self, message: str = MESSAGE) -> None:
         super().__init__(message)
@@ -32,11 +33,11 @@ class TooManyAttempts(SecurityError):
     """Too many failed logins for this username or client address: try again later."""
 
     code = "TOO_MANY_ATTEMPTS"
+    #: Worded as ``KernelMessages.TOO_MANY_LOGIN_ATTEMPTS``, whose catalogue entry translates it.
+    MESSAGE = "Too many failed login attempts; try again later"
 
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(
-            f"too many failed login attempts; try again in {retry_after_seconds} seconds"
-        )
+        super().__init__(self.MESSAGE)
         #: Seconds until one more attempt is allowed (for a ``Retry-After`` header).
         self.retry_after_seconds = retry_after_seconds
 

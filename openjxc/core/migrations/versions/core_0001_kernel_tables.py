@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-23 19:25:50.342725
+Create Date: 2026-11-23 19:40:03.539917
 """
 
 from collections.abc import Sequence
@@ -28,6 +28,63 @@ def upgrade() -> None:
     sa.Column('updated_at', openjxc.core.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_core_addon'))
     )
+    op.create_table('core_alert_channel_config',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('channel', sa.String(length=64), nullable=False),
+    sa.Column('target', sa.String(length=1000), nullable=False),
+    sa.Column('secret', sa.String(length=255), nullable=True),
+    sa.Column('rules', sa.JSON(), nullable=True),
+    sa.Column('locale', sa.String(length=16), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_alert_channel_config'))
+    )
+    with op.batch_alter_table('core_alert_channel_config', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_alert_channel_config_channel'), ['channel'], unique=False)
+
+    op.create_table('core_alert_rule_state',
+    sa.Column('rule_key', sa.String(length=128), nullable=False),
+    sa.Column('last_run_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('next_run_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('rule_key', name=op.f('pk_core_alert_rule_state'))
+    )
+    op.create_table('core_alert_trigger',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('rule_key', sa.String(length=128), nullable=False),
+    sa.Column('event_name', sa.String(length=128), nullable=False),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_alert_trigger'))
+    )
+    with op.batch_alter_table('core_alert_trigger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_alert_trigger_rule_key'), ['rule_key'], unique=False)
+
+    op.create_table('core_idempotency_key',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('scope', sa.String(length=255), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('response', sa.Text(), nullable=True),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_idempotency_key')),
+    sa.UniqueConstraint('scope', 'key', name=op.f('uq_core_idempotency_key_scope_key'))
+    )
+    with op.batch_alter_table('core_idempotency_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_idempotency_key_created_at'), ['created_at'], unique=False)
+
+    op.create_table('core_login_failure',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('username_key', sa.String(length=255), nullable=False),
+    sa.Column('client', sa.String(length=255), nullable=True),
+    sa.Column('failed_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_login_failure'))
+    )
+    with op.batch_alter_table('core_login_failure', schema=None) as batch_op:
+        batch_op.create_index('ix_core_login_failure_client_failed_at', ['client', 'failed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_login_failure_failed_at'), ['failed_at'], unique=False)
+        batch_op.create_index('ix_core_login_failure_username_key_failed_at', ['username_key', 'failed_at'], unique=False)
+
     op.create_table('core_outbox',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('event_name', sa.String(length=128), nullable=False),
@@ -47,15 +104,157 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_core_outbox_available_at'), ['available_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_outbox_status'), ['status'], unique=False)
 
+    op.create_table('core_role',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), nullable=False),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_role')),
+    sa.UniqueConstraint('name', name=op.f('uq_core_role_name'))
+    )
+    op.create_table('core_user',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('username_key', sa.String(length=64), nullable=False),
+    sa.Column('full_name', sa.String(length=128), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=True),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('password_changed_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_user')),
+    sa.UniqueConstraint('username_key', name=op.f('uq_core_user_username_key'))
+    )
+    op.create_table('core_alert',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('rule_key', sa.String(length=128), nullable=False),
+    sa.Column('condition_key', sa.String(length=255), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('subject', sa.JSON(), nullable=False),
+    sa.Column('first_seen', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('last_seen', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('acknowledged_by', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['acknowledged_by'], ['core_user.id'], name=op.f('fk_core_alert_acknowledged_by_core_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_alert'))
+    )
+    with op.batch_alter_table('core_alert', schema=None) as batch_op:
+        batch_op.create_index('ix_core_alert_status_first_seen', ['status', 'first_seen'], unique=False)
+        batch_op.create_index('uq_core_alert_active_condition', ['rule_key', 'condition_key'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+
+    op.create_table('core_api_key',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('last_used_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_api_key_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_api_key')),
+    sa.UniqueConstraint('prefix', name=op.f('uq_core_api_key_prefix'))
+    )
+    with op.batch_alter_table('core_api_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_api_key_user_id'), ['user_id'], unique=False)
+
+    op.create_table('core_role_permission',
+    sa.Column('role_id', sa.Integer(), nullable=False),
+    sa.Column('permission', sa.String(length=128), nullable=False),
+    sa.ForeignKeyConstraint(['role_id'], ['core_role.id'], name=op.f('fk_core_role_permission_role_id_core_role'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('role_id', 'permission', name=op.f('pk_core_role_permission'))
+    )
+    op.create_table('core_token',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', openjxc.core.models.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('last_used_at', openjxc.core.models.UTCDateTime(), nullable=True),
+    sa.Column('client', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_token_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_core_token_token_hash'))
+    )
+    with op.batch_alter_table('core_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('core_user_role',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['role_id'], ['core_role.id'], name=op.f('fk_core_user_role_role_id_core_role'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_user_role_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'role_id', name=op.f('pk_core_user_role'))
+    )
+    with op.batch_alter_table('core_user_role', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_user_role_role_id'), ['role_id'], unique=False)
+
+    op.create_table('core_user_scope',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('value', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_user_scope_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'kind', 'value', name=op.f('pk_core_user_scope'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('core_user_scope')
+    with op.batch_alter_table('core_user_role', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_user_role_role_id'))
+
+    op.drop_table('core_user_role')
+    with op.batch_alter_table('core_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_token_user_id'))
+
+    op.drop_table('core_token')
+    op.drop_table('core_role_permission')
+    with op.batch_alter_table('core_api_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_api_key_user_id'))
+
+    op.drop_table('core_api_key')
+    with op.batch_alter_table('core_alert', schema=None) as batch_op:
+        batch_op.drop_index('uq_core_alert_active_condition', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+        batch_op.drop_index('ix_core_alert_status_first_seen')
+
+    op.drop_table('core_alert')
+    op.drop_table('core_user')
+    op.drop_table('core_role')
     with op.batch_alter_table('core_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_core_outbox_available_at'))
 
     op.drop_table('core_outbox')
+    with op.batch_alter_table('core_login_failure', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_login_failure_username_key_failed_at')
+        batch_op.drop_index(batch_op.f('ix_core_login_failure_failed_at'))
+        batch_op.drop_index('ix_core_login_failure_client_failed_at')
+
+    op.drop_table('core_login_failure')
+    with op.batch_alter_table('core_idempotency_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_idempotency_key_created_at'))
+
+    op.drop_table('core_idempotency_key')
+    with op.batch_alter_table('core_alert_trigger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_alert_trigger_rule_key'))
+
+    op.drop_table('core_alert_trigger')
+    op.drop_table('core_alert_rule_state')
+    with op.batch_alter_table('core_alert_channel_config', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_alert_channel_config_channel'))
+
+    op.drop_table('core_alert_channel_config')
     op.drop_table('core_addon')
     # ### end Alembic commands ###

@@ -1,0 +1,531 @@
+"""The HTTP face of one database: GraphQL, subscriptions, health, readiness and PDFs.
+
+    app = create_app(Environment.open("sqlite:///shop.db"))     # or: openjxc serve
+
+Routes (API.md "Transport"):
+
+``/graphql``               POST (and GET for queries) and GraphiQL when enabled; WebSocket
+                           subscriptions with ``graphql-transport-ws``, authenticated by
+                           the ``connection_init`` payload ``{"authorization": "Bearer …"}``;
+``GET /healthz``           the process answers;
+``GET /readyz``            the database answers and its migrations are at head (else 503);
+``GET /reports/{name}/{id}.pdf``  a printable document, with the same bearer token.
+
+Every response carries ``X-Request-Id`` (the client's when it sent a sane one), and every
+unexpected failure is answered ``INTERNAL_SERVER_ERROR`` with that id while the trace goes
+to the log under the same id: a user's screenshot finds the log line.
+
+The app refuses to start on a database whose migrations are behind the code, saying what
+to run: a server that half-works on an old schema corrupts data quietly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any, cast
+
+import strawberry
+from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.unset import UNSET, UnsetType
+
+from openjxc import KERNEL_VERSION
+from openjxc.core.config import Settings
+from openjxc.core.env import Environment, installed_addons
+from openjxc.core.errors import BootError, ConfigError, MigrationError, OpenJXCError
+from openjxc.core.i18n import KernelMessages, Translator, negotiate_locale
+from openjxc.core.migrate import check_up_to_date
+from openjxc.core.reports import ReportNotFound, ReportRegistry
+from openjxc.core.security import Principal, authenticate
+from openjxc.graphql.context import (
+    INTERNAL_SERVER_ERROR,
+    REQUEST_ID_HEADER,
+    RequestContext,
+    UnitOfWorkExtension,
+    internal_error,
+    log,
+    request_id_from,
+)
+from openjxc.graphql.limits import BodySizeLimit, protection_extensions
+
+TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+REQUEST_ID_SCOPE_KEY = "openjxc.request_id"
+#: Errors of the server's own making: never shown to a client, whatever their class says.
+_SERVER_FAULTS = (BootError, ConfigError, MigrationError)
+
+EnvironmentSource = Environment | Callable[[], Environment]
+SchemaBuilder = Callable[[Environment, Sequence[Any]], strawberry.Schema]
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+def is_expected(error: GraphQLError) -> bool:
+    """Whether a client may see this error as it is.
+
+    Expected: graphql-core's own (syntax, validation, variable coercion, the protection
+    limits), errors raised on purpose as GraphQL errors (``ApiError``: UNAUTHENTICATED,
+    FORBIDDEN …) and the kernel's domain errors (each has a stable code).  Everything else
+    (a database outage, a bug, a misconfiguration) is masked.
+    """
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return True
+    if isinstance(original, OpenJXCError):
+        return not isinstance(original, _SERVER_FAULTS)
+    # Before execution (no path), a scalar refusing a variable's value is the client's
+    # mistake, and graphql-core names the variable in the message.
+    return error.path is None and isinstance(original, ValueError | TypeError)
+
+
+def _code_for(error: GraphQLError) -> str:
+    original = error.original_error
+    if isinstance(original, OpenJXCError):
+        return original.code
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
+
+
+class ErrorMasking(MaskErrors):
+    """Masks unexpected errors (see :func:`is_expected`) and gives every error a code.
+
+    A masked error becomes the localised "Internal server error" with
+    ``INTERNAL_SERVER_ERROR`` and ``requestId``; its trace is logged with the request id.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        context = self.execution_context.context
+        processed: list[GraphQLError] = []
+        for error in errors:
+            if not is_expected(error):
+                processed.append(internal_error(error.original_error, context, source=error))
+                continue
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": _code_for(error)}
+            processed.append(error)
+        return processed
+
+
+def app_extensions(settings: Settings) -> list[type[SchemaExtension]]:
+    """What the app adds to the schema: the query limits, error masking and the unit of
+    work (an extension listed later finishes first, so the session ends before masking)."""
+    return [*protection_extensions(settings), ErrorMasking, UnitOfWorkExtension]
+
+
+def _error_body(code: str, message: str, request_id: str | None, **extra: Any) -> dict[str, Any]:
+    extensions = {"code": code, **extra}
+    if request_id:
+        extensions["requestId"] = request_id
+    return {"errors": [{"message": message, "extensions": extensions}]}
+
+
+def _error_response(status: int, code: str, message: str, request_id: str | None,
+                    headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(_error_body(code, message, request_id), status_code=status,
+                        headers=headers)
+
+
+def _internal_response(exc: BaseException, request_id: str, locale: str | None) -> Response:
+    log.error("request %s: unexpected error: %s", request_id, exc,
+              exc_info=(type(exc), exc, exc.__traceback__))
+    return _error_response(500, INTERNAL_SERVER_ERROR,
+                           KernelMessages.INTERNAL_ERROR.resolve(locale), request_id)
+
+
+def _request_id(scope: Scope) -> str:
+    request_id = scope.get(REQUEST_ID_SCOPE_KEY)
+    return request_id if isinstance(request_id, str) else request_id_from(None)
+
+
+# -- who is calling -------------------------------------------------------------------------
+
+def bearer_of(header: str | None) -> str | None:
+    """The credential of an ``Authorization: Bearer …`` header (other schemes: None)."""
+    if not header:
+        return None
+    scheme, _, credential = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    return credential.strip()
+
+
+async def authenticate_bearer(env: Environment, bearer: str | None) -> Principal | None:
+    """The principal of a bearer credential, or None; in a read-only unit of work (retried
+    if SQLite is busy), off the event loop."""
+    if not bearer:
+        return None
+
+    def work(session: Any) -> Principal | None:
+        return authenticate(session, env, bearer)
+
+    return await run_in_threadpool(env.database.run, work, readonly=True)
+
+
+def locale_for(principal: Principal | None, accept_language: str | None,
+               settings: Settings) -> str:
+    return negotiate_locale(principal.locale if principal is not None else None,
+                            accept_language, default=settings.default_locale)
+
+
+# -- GraphQL over HTTP and WebSocket ---------------------------------------------------------
+
+_OPERATION_CONTEXT: ContextVar[RequestContext | None] = ContextVar(
+    "openjxc_ws_operation_context", default=None)
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """graphql-transport-ws with one context per operation and a coded subscription cap.
+
+    strawberry gives all operations of a connection the connection's context; ours run
+    concurrently, so each gets its own (own session, own DataLoaders) through a context
+    variable set in the operation's task.
+    """
+
+    @property  # type: ignore[override]
+    def context(self) -> RequestContext:
+        return _OPERATION_CONTEXT.get() or self._connection_context
+
+    @context.setter
+    def context(self, value: RequestContext) -> None:
+        self._connection_context = value
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        cap = self.max_subscriptions_per_connection
+        if (self.connection_acknowledged and cap is not None
+                and message["id"] not in self.operations and len(self.operations) >= cap):
+            error = GraphQLError(
+                f"This connection already holds {cap} subscriptions, the maximum",
+                extensions={"code": TOO_MANY_SUBSCRIPTIONS, "maxSubscriptions": cap})
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return
+        await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
+        # Runs in the operation's own task: the context variable stays in it.
+        context = self._connection_context.for_operation(operation.id)
+        _OPERATION_CONTEXT.set(context)
+        translator = cast("GraphQLView", self.view).translator
+        try:
+            with translator.activate(context.locale):
+                await super().run_operation(operation)
+        finally:
+            context.close()
+
+
+class GraphQLView(GraphQL[RequestContext, None]):
+    """strawberry's ASGI view with our context, authentication and error answers."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, env: Environment, schema: strawberry.Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=15),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        )
+        self.env = env
+        self.settings = settings
+        self.translator = Translator.for_environment(env)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        request_id = _request_id(scope)
+        context: RequestContext | None = None
+        try:
+            principal = await authenticate_bearer(
+                self.env, bearer_of(request.headers.get("authorization")))
+            context = RequestContext(
+                self.env, settings=self.settings, principal=principal, request=request,
+                locale=locale_for(principal, request.headers.get("accept-language"),
+                                  self.settings),
+                request_id=request_id)
+            with self.translator.activate(context.locale):
+                try:
+                    response = await self.run(request, context=context)
+                except HTTPException as exc:
+                    response = _error_response(exc.status_code, "BAD_REQUEST", exc.reason,
+                                               request_id)
+        except Exception as exc:
+            response = _internal_response(exc, request_id,
+                                          context.locale if context else None)
+        finally:
+            if context is not None:
+                context.close()
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket,
+                          response: Response | WebSocket) -> RequestContext:
+        # Called for WebSocket connections (HTTP requests come with theirs); the caller is
+        # known once connection_init arrives (on_ws_connect).
+        return RequestContext(
+            self.env, settings=self.settings, request=request,
+            locale=locale_for(None, request.headers.get("accept-language"), self.settings),
+            request_id=_request_id(request.scope))
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object]:
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        principal = await authenticate_bearer(
+            self.env, bearer_of(header) if isinstance(header, str) else None)
+        if principal is None:
+            # graphql-transport-ws: a refused connection_init closes with 4403 Forbidden.
+            raise ConnectionRejectionError()
+        context.principal = principal
+        context.locale = locale_for(principal, context.request.headers.get("accept-language"),
+                                    self.settings)
+        return UNSET
+
+
+# -- health, readiness, reports -------------------------------------------------------------
+
+class _Service:
+    """The environment served, resolved once (now, or at startup for a factory)."""
+
+    def __init__(self, source: EnvironmentSource, settings: Settings | None,
+                 check_migrations: bool, builder: SchemaBuilder | None) -> None:
+        self._source = source
+        self._explicit = settings
+        self._check = check_migrations
+        self._builder = builder
+        self._env: Environment | None = source if isinstance(source, Environment) else None
+        self._view: GraphQLView | None = None
+        self.owned = False
+
+    @property
+    def settings(self) -> Settings:
+        if self._explicit is not None:
+            return self._explicit
+        return self._env.settings if self._env is not None else Settings.from_env()
+
+    def start(self) -> Environment:
+        """Resolve the environment, refuse a database that is behind, build the schema."""
+        if self._env is None:
+            self._env = cast("Callable[[], Environment]", self._source)()
+            self.owned = True
+        if self._view is None:
+            if self._check:
+                ensure_database_ready(self._env)
+            builder = self._builder or _default_builder
+            schema = builder(self._env, app_extensions(self.settings))
+            self._view = GraphQLView(self._env, schema, self.settings)
+        return self._env
+
+    @property
+    def env(self) -> Environment:
+        return self.start()
+
+    @property
+    def view(self) -> GraphQLView:
+        self.start()
+        assert self._view is not None
+        return self._view
+
+
+class _GraphQLEndpoint:
+    """An ASGI app (not a function, which Starlette would treat as a request handler)
+    handing ``/graphql`` to the view, built once the environment is resolved."""
+
+    def __init__(self, service: _Service) -> None:
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.service.view(scope, receive, send)
+
+
+def _default_builder(env: Environment, extensions: Sequence[Any]) -> strawberry.Schema:
+    from openjxc.graphql import build_schema
+
+    return build_schema(env, extensions=list(extensions))
+
+
+def ensure_database_ready(env: Environment) -> None:
+    """Raise (with what to run) unless the database is OpenJXC's and at head."""
+    if installed_addons(env.database) is None:
+        url = env.database.engine.url.render_as_string(hide_password=True)
+        raise MigrationError(f"{url} is not an OpenJXC database; create it with: "
+                             f"openjxc init --edition basic --database {url}")
+    check_up_to_date(env)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": KERNEL_VERSION})
+
+
+def _readiness(service: _Service) -> str | None:
+    """None when ready, else why not."""
+    try:
+        env = service.env
+        with env.database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exc)
+        return f"database unreachable ({type(exc).__name__})"
+    try:
+        check_up_to_date(env)
+    except OpenJXCError as exc:
+        return exc.message
+    return None
+
+
+async def _report(service: _Service, request: Request) -> Response:
+    request_id = _request_id(request.scope)
+    env = service.env
+    settings = service.settings
+    accept_language = request.headers.get("accept-language")
+    principal = await authenticate_bearer(env, bearer_of(request.headers.get("authorization")))
+    locale = locale_for(principal, accept_language, settings)
+    if principal is None:
+        return _error_response(401, "UNAUTHENTICATED",
+                               KernelMessages.AUTHENTICATION_REQUIRED.resolve(locale),
+                               request_id, headers={"WWW-Authenticate": "Bearer"})
+    name: str = request.path_params["name"]
+    record_id: int = request.path_params["id"]
+    registry = ReportRegistry.for_environment(env)
+    not_found = _error_response(404, "NOT_FOUND", KernelMessages.NOT_FOUND.resolve(locale),
+                                request_id)
+    try:
+        report = registry.get(name)
+    except ReportNotFound:
+        return not_found
+    if not principal.has(report.permission):
+        return _error_response(403, "FORBIDDEN",
+                               KernelMessages.PERMISSION_DENIED.resolve(locale), request_id)
+
+    def render() -> bytes:
+        with Translator.for_environment(env).activate(locale), \
+                env.unit_of_work(readonly=True) as session:
+            return registry.render_pdf(name, record_id, session, locale)
+
+    try:
+        pdf = await run_in_threadpool(render)
+    except ReportNotFound:
+        return not_found
+    except Exception as exc:
+        return _internal_response(exc, request_id, locale)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}-{record_id}.pdf"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+# -- middleware ------------------------------------------------------------------------------
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's ``X-Request-Id`` when sane) and echoes it in
+    the response headers, WebSocket handshakes included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        given = headers.get(REQUEST_ID_HEADER.encode())
+        request_id = request_id_from(given.decode("latin-1") if given else None)
+        scope[REQUEST_ID_SCOPE_KEY] = request_id
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] in ("http.response.start", "websocket.accept"):
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = None, *,
+               check_migrations: bool = True,
+               schema_builder: SchemaBuilder | None = None) -> Starlette:
+    """The ASGI app serving one environment.
+
+    ``env_or_factory`` is an :class:`Environment`, or a callable making one at startup
+    (so an import string never opens a database).  ``settings`` default to the
+    environment's.  With an environment, a database that is not at head is refused here
+    (``DatabaseBehindError``, saying what to run); with a factory, at startup.
+    ``schema_builder(env, extensions)`` replaces :func:`openjxc.graphql.build_schema`
+    (tests, embedding).
+    """
+    service = _Service(env_or_factory, settings, check_migrations, schema_builder)
+    if isinstance(env_or_factory, Environment):
+        service.start()
+    resolved = service.settings
+
+    graphql = _GraphQLEndpoint(service)
+
+    async def readyz(request: Request) -> Response:
+        reason = await run_in_threadpool(_readiness, service)
+        if reason is None:
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+    async def report(request: Request) -> Response:
+        return await _report(service, request)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            if service.owned:
+                service.env.database.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/reports/{name}/{id:int}.pdf", report, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodySizeLimit, max_bytes=resolved.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn --factory openjxc.graphql.app:app_factory`` (several workers): the
+    database comes from ``OPENJXC_DATABASE_URL``."""
+    settings = Settings.from_env()
+    env = Environment.open(settings.database_url or os.environ.get("OPENJXC_DATABASE_URL"),
+                           settings=settings)
+    return create_app(env, settings)
