@@ -88,10 +88,15 @@ def _decode(hint: Any, value: Any) -> Any:
         inner = [a for a in args if a is not type(None)]
         return _decode(inner[0], value) if len(inner) == 1 else value
     if origin is tuple:
-        item = args[0] if args else Any
-        return tuple(_decode(item, v) for v in value)
+        if len(args) == 2 and args[1] is Ellipsis or len(args) == 1:
+            return tuple(_decode(args[0], v) for v in value)
+        if args and len(args) == len(value):
+            return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
+        return tuple(value)
     if origin is list:
         return [_decode(args[0] if args else Any, v) for v in value]
+    if origin is dict and len(args) == 2:
+        return {_decode(args[0], k): _decode(args[1], v) for k, v in value.items()}
     if hint is Decimal:
         return Decimal(value)
     if hint is datetime:

@@ -228,3 +228,25 @@ def test_payload_round_trips_a_present_optional_decimal() -> None:
     back = Everything.from_payload(json.loads(json.dumps(event.to_payload())))
     assert back == event
     assert isinstance(back.discount, Decimal)
+
+
+def test_payloads_decode_mixed_tuples_and_dicts() -> None:
+    from dataclasses import dataclass
+    from datetime import date
+    from decimal import Decimal
+    from typing import ClassVar
+
+    from openjxc.core.events import Event
+
+    @dataclass(frozen=True)
+    class Mixed(Event):
+        name: ClassVar[str] = "test.mixed"
+        pair: tuple[int, Decimal]
+        amounts: dict[str, Decimal]
+        days: tuple[date, ...]
+
+    event = Mixed(pair=(1, Decimal("2.50")), amounts={"a": Decimal("1.10")},
+                  days=(date(2026, 1, 2),))
+    import json
+
+    assert Mixed.from_payload(json.loads(json.dumps(event.to_payload()))) == event
