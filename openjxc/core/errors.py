@@ -49,7 +49,7 @@ class FieldError:
 
     __slots__ = ("code", "field", "message", "params")
 
-    def __init__(self, code: str, message: object, *, field: tuple[str, ...] | str = (),
+    def __init__(self, code: str, message: object, /, *, field: tuple[str, ...] | str = (),
                  **params: object) -> None:
         self.code = code
         self.message = str(getattr(message, "msgid", message))

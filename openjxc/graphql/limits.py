@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, cast
 
 from graphql import (
@@ -323,10 +324,15 @@ def protection_extensions(settings: Settings) -> list[type[SchemaExtension]]:
     """The schema extensions that enforce ``settings``' query limits (for ``build_schema``).
 
     Classes, not instances: strawberry then makes a fresh one per request, so concurrent
-    requests never share state.
+    requests never share state.  Equal settings give the same classes, so
+    ``build_schema``'s cache (keyed by the extensions) is hit by a second app.
     """
-    bound = type("BoundProtectionExtension", (ProtectionExtension,), {"settings": settings})
-    return [bound]
+    return [_bound_protection(settings)]
+
+
+@lru_cache(maxsize=64)
+def _bound_protection(settings: Settings) -> type[SchemaExtension]:
+    return type("BoundProtectionExtension", (ProtectionExtension,), {"settings": settings})
 
 
 # -- request body --------------------------------------------------------------------------

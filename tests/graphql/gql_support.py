@@ -74,14 +74,18 @@ class StatementLog:
 
     def __init__(self, engine: Engine) -> None:
         self.statements: list[str] = []
+        self.parameters: list[Any] = []
         event.listen(engine, "before_cursor_execute", self._record)
 
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any,
+                *args: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             self.statements.append(statement)
+            self.parameters.append(parameters)
 
     def clear(self) -> None:
         self.statements.clear()
+        self.parameters.clear()
 
     def __len__(self) -> int:
         return len(self.statements)

@@ -15,7 +15,18 @@ from contextlib import contextmanager
 from typing import Any
 
 import strawberry
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, insert, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    insert,
+    select,
+)
 from strawberry.types import Info
 
 from openjxc.core.config import Settings
@@ -38,13 +49,20 @@ SECRET = "password=hunter2"
 
 scratch = MetaData()
 notes = Table("t_note", scratch, Column("id", Integer, primary_key=True),
-              Column("body", String(100), nullable=False))
+              Column("body", String(100), nullable=False),
+              # Checked at COMMIT: the way to make a commit itself fail, on both backends.
+              Column("parent_id", Integer,
+                     ForeignKey("t_note.id", deferrable=True, initially="DEFERRED")))
 
 
 @strawberry.type
 class Note:
     id: int
     body: str
+
+    @strawberry.field
+    def secret(self) -> str | None:
+        raise Forbidden("You may not see the secret")
 
     @strawberry.field
     def replies(self, first: int | None = None, last: int | None = None) -> NoteConnection:
@@ -113,6 +131,18 @@ class Mutation:
         new_id = session.execute(insert(notes).values(body=body).returning(notes.c.id)).scalar_one()
         if fail:
             raise RuntimeError("failed after writing")
+        return int(new_id)
+
+    @strawberry.mutation
+    def note_create(self, info: Info[Any, Any], body: str) -> Note:
+        new_id = Mutation.note_add(self, info, body)
+        return Note(id=new_id, body=body)
+
+    @strawberry.mutation
+    def note_reply(self, info: Info[Any, Any], parent: int, body: str) -> int:
+        values = {"body": body, "parent_id": parent}
+        new_id = get_session(info).execute(insert(notes).values(**values)
+                                           .returning(notes.c.id)).scalar_one()
         return int(new_id)
 
 

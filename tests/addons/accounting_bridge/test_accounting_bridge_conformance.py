@@ -1,0 +1,7 @@
+"""accounting_bridge passes the kernel's conformance kit."""
+
+from openjxc.testing.conformance import AddonConformance
+
+
+class TestConformance(AddonConformance):
+    addon = "accounting_bridge"

@@ -1,0 +1,7 @@
+"""base_jxc passes the kernel's conformance kit."""
+
+from openjxc.testing.conformance import AddonConformance
+
+
+class TestConformance(AddonConformance):
+    addon = "base_jxc"

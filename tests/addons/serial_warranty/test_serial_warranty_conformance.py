@@ -1,0 +1,7 @@
+"""serial_warranty passes the kernel's conformance kit."""
+
+from openjxc.testing.conformance import AddonConformance
+
+
+class TestConformance(AddonConformance):
+    addon = "serial_warranty"

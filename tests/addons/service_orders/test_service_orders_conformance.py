@@ -1,0 +1,7 @@
+"""service_orders passes the kernel's conformance kit."""
+
+from openjxc.testing.conformance import AddonConformance
+
+
+class TestConformance(AddonConformance):
+    addon = "service_orders"

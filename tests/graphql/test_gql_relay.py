@@ -1,0 +1,95 @@
+"""Object identification: opaque global IDs, ``node`` and ``nodes`` through the edition's
+Node registry, batched per type."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from gql_fakes import catalog_contribution
+from gql_support import FakeEnv, Grant, codes, execute
+
+from openjxc.core.config import Settings
+from openjxc.graphql import BadUserInput, build_schema, compose, from_global_id, to_global_id
+
+READER = Grant("catalog.product.read", "catalog.category.read")
+NODES = """query($ids: [ID!]!) { nodes(ids: $ids) {
+    __typename id ... on Product { code } ... on Category { name } } }"""
+
+
+def test_global_ids_are_base64_of_type_and_key() -> None:
+    assert to_global_id("Product", 42) == base64.b64encode(b"Product:42").decode()
+    assert from_global_id(to_global_id("Product", 42)) == ("Product", "42")
+
+
+@pytest.mark.parametrize("bad", ["not an id", "UHJvZHVjdA==", base64.b64encode(b":1").decode(),
+                                 base64.b64encode(b"\xff\xfe").decode(), ""])
+def test_malformed_global_ids_are_refused(bad: str) -> None:
+    with pytest.raises(BadUserInput):
+        from_global_id(bad)
+
+
+def test_node_returns_what_the_list_returned(shop_schema, shop_db) -> None:
+    session, _ = shop_db
+    listed = execute(shop_schema, "{ products(first: 1) { edges { node { id code } } } }",
+                     principal=READER, session=session)
+    product = listed.data["products"]["edges"][0]["node"]
+    fetched = execute(shop_schema, """query($id: ID!) { node(id: $id) {
+        __typename id ... on Product { code category { id name } } } }""",
+                      principal=READER, session=session, variables={"id": product["id"]})
+    assert fetched.errors is None
+    node = fetched.data["node"]
+    assert (node["__typename"], node["id"], node["code"]) == ("Product", product["id"],
+                                                              product["code"])
+    category = execute(shop_schema, NODES, principal=READER, session=session,
+                       variables={"ids": [node["category"]["id"]]})
+    assert category.data["nodes"] == [{"__typename": "Category", "id": node["category"]["id"],
+                                       "name": node["category"]["name"]}]
+
+
+def test_nodes_keeps_order_and_batches_per_type(shop_schema, shop_db) -> None:
+    session, log = shop_db
+    ids = [to_global_id("Product", 7), to_global_id("Category", 2), to_global_id("Product", 9),
+           to_global_id("Product", 999_999), to_global_id("Asset", 1),
+           to_global_id("Warranty", 1), to_global_id("Product", 7)]
+    log.clear()
+    result = execute(shop_schema, NODES, principal=READER, session=session,
+                     variables={"ids": ids})
+    assert result.errors is None
+    assert [n and (n["__typename"], n["id"]) for n in result.data["nodes"]] == [
+        ("Product", ids[0]), ("Category", ids[1]), ("Product", ids[2]),
+        None,  # no such product
+        None,  # a type this edition lacks
+        None,  # a type that is not a Node
+        ("Product", ids[0]),
+    ]
+    assert len(log) == 2  # one query for the products, one for the categories
+
+
+@pytest.mark.parametrize("bad", ["not an id", to_global_id("Product", "abc")])
+def test_a_malformed_id_is_a_clear_error(shop_schema, shop_db, bad: str) -> None:
+    result = execute(shop_schema, "query($id: ID!) { node(id: $id) { id } }",
+                     principal=READER, session=shop_db[0], variables={"id": bad})
+    assert codes(result) == ["BAD_USER_INPUT"]
+    assert "is not a valid ID" in result.errors[0].message
+
+
+def test_node_checks_the_types_read_permission(shop_schema, shop_db) -> None:
+    result = execute(shop_schema, "query($id: ID!) { node(id: $id) { id } }",
+                     principal=Grant("catalog.category.read"), session=shop_db[0],
+                     variables={"id": to_global_id("Product", 1)})
+    assert codes(result) == ["FORBIDDEN"]
+    assert result.data == {"node": None}
+
+
+def test_nodes_takes_no_more_ids_than_a_page(shop_db) -> None:
+    env = FakeEnv(("catalog", catalog_contribution()), settings=Settings(max_page_size=3))
+    result = execute(build_schema(env), NODES, principal=READER, session=shop_db[0],
+                     variables={"ids": [to_global_id("Product", i) for i in range(1, 5)]})
+    assert codes(result) == ["BAD_USER_INPUT"]
+
+
+def test_the_node_registry_lists_the_editions_node_types(shop_env) -> None:
+    registry = compose(shop_env).nodes
+    assert sorted(registry) == ["Category", "Product"]
+    assert registry["Product"].permission == "catalog.product.read"
