@@ -4,10 +4,12 @@ permission, and 404 for what does not exist."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import insert, select
 from test_app_support import TestClient, add_user, build_test_schema, kernel_env, notes
 
@@ -88,4 +90,5 @@ def test_with_the_permission_the_pdf_is_served(client: TestClient, env: Environm
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == 'inline; filename="note-1.pdf"'
     assert response.content.startswith(b"%PDF")
+    assert "HT-2024-0001" in (PdfReader(BytesIO(response.content)).metadata.title or "")
     assert response.headers["x-request-id"]

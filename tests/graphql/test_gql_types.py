@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from gql_fakes import Category, CatalogError, Product, catalog_contribution
+from gql_fakes import CatalogError, Category, Product, catalog_contribution
 from gql_support import FakeEnv, Grant, execute
 from graphql import GraphQLError, located_error
 

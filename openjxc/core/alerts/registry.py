@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,9 @@ KERNEL_OWNER = "core"
 #: Outbox rows for channels are ``channel:<name>``; the outbox routes by this prefix.
 CHANNEL_PREFIX = "channel"
 CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
+#: Serialises first builds: two threads wiring one environment would register its
+#: outbox consumers twice.  (A lock, not state: what it guards lives in the environment.)
+_BUILDING = threading.Lock()
 
 
 class Alerting:
@@ -68,10 +72,14 @@ class Alerting:
         cached = env.extensions.get(_ENV_KEY)
         if isinstance(cached, Alerting):
             return cached
-        alerting = cls(env)
-        alerting._wire()
-        env.extensions[_ENV_KEY] = alerting
-        return alerting
+        with _BUILDING:
+            cached = env.extensions.get(_ENV_KEY)
+            if isinstance(cached, Alerting):
+                return cached
+            alerting = cls(env)
+            alerting._wire()
+            env.extensions[_ENV_KEY] = alerting
+            return alerting
 
     # -- building -----------------------------------------------------------------------
 
