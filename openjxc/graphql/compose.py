@@ -27,7 +27,6 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from graphql import GraphQLAbstractType, GraphQLResolveInfo, default_type_resolver
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.types.base import (
     StrawberryContainer,
@@ -54,6 +53,7 @@ from openjxc.graphql.contribution import Contribution
 from openjxc.graphql.edition import Composition
 from openjxc.graphql.filters import FilterField
 from openjxc.graphql.scalars import SCALAR_MAP
+from openjxc.graphql.type_resolution import TypeResolution
 
 KERNEL = "core"
 ROOTS = ("Query", "Mutation", "Subscription")
@@ -74,7 +74,7 @@ class Composer:
         self.claims: dict[str, tuple[str, Hashable]] = {}
         self.memo: dict[Hashable, type] = {}
         self.template_of: dict[type, type] = {}
-        self.name_of_class: dict[type, str] = {}
+        self.resolution = TypeResolution()
         self.owners: dict[str, str] = {}
         self.unions: dict[int, tuple[StrawberryUnion, StrawberryUnion]] = {}
         self.union_members: set[type] = set()
@@ -135,7 +135,7 @@ class Composer:
         for owner, contribution in self.contributions:
             for template in contribution.types:
                 resolved = StrawberryAnnotation(template).resolve()
-                name = self._name(resolved)
+                name = self._name(resolved, owner)
                 # Specialisations (Connection[X]) are claimed when they are re-bound.
                 if getattr(getattr(resolved, "__strawberry_definition__", None),
                            "concrete_of", None) is None:
@@ -161,13 +161,14 @@ class Composer:
             raise BootError(f"GraphQL type {name!r} is defined twice: by {held[0]} "
                             f"({describe(held[1])}) and by {owner} ({describe(identity)})")
 
-    def _name(self, resolved: Any) -> str:
+    @staticmethod
+    def _name(resolved: Any, owner: str) -> str:
         if has_object_definition(resolved):
             definition = resolved.__strawberry_definition__
             return NAMES.from_type(definition)
         if isinstance(resolved, StrawberryEnumDefinition):
             return resolved.name
-        raise BootError(f"{self.owner}: {resolved!r} in Contribution.types is not a strawberry "
+        raise BootError(f"{owner}: {resolved!r} in Contribution.types is not a strawberry "
                         f"type, input, interface or enum")
 
     # -- re-binding annotations ------------------------------------------------------------
@@ -227,7 +228,7 @@ class Composer:
             key, name = cls, definition.name
         found = self.memo.get(key)
         if found is not None:
-            self.name_of_class.setdefault(cls, name)
+            self.resolution.register(cls, name)
             return found
         self._claim(name, key, self.owner)
         return self._materialise(cls, definition, key, name)
@@ -249,14 +250,16 @@ class Composer:
         edition.__strawberry_definition__ = composed  # type: ignore[attr-defined]
         self.memo[key] = edition
         self.template_of[edition] = template
-        self.name_of_class[template] = self.name_of_class[edition] = name
-        self.owners[name] = self.owner
+        self.resolution.register(template, name)
+        self.resolution.register(edition, name)
+        # The addon that claimed the name owns it, even when another reached it first.
+        self.owners[name] = self.claims[name][0]
         if definition.is_input:
             self.input_types.add(name)
         composed.interfaces = [self._object(i.origin).__strawberry_definition__  # type: ignore[attr-defined]
                                for i in definition.interfaces]
         fields = [self._copy(f, definition, f"{name}.{f.python_name}") for f in definition.fields]
-        holders = {NAMES.from_field(f): self.owner for f in fields if not _private(f)}
+        holders = {NAMES.from_field(f): self.owners[name] for f in fields if not _private(f)}
         for owner, extra in self.type_fields.get(name, []):
             if definition.is_input or definition.is_interface:
                 raise BootError(f"{owner} adds fields to {name}, which is not an object type; "
@@ -355,36 +358,11 @@ class Composer:
         for edition in self.template_of:
             definition: StrawberryObjectDefinition = edition.__strawberry_definition__  # type: ignore[attr-defined]
             if definition.is_interface and definition.resolve_type is None:
-                definition.resolve_type = self._resolve_type
+                definition.resolve_type = self.resolution.resolve_type
             elif definition.is_object_type and (definition.interfaces
                                                 or edition in self.union_members):
-                definition.is_type_of = self._is_type_of(definition.name,
-                                                         definition.is_type_of)
-
-    def _type_name_of(self, obj: Any) -> str | None:
-        for klass in type(obj).__mro__:
-            name = self.name_of_class.get(klass)
-            if name is not None:
-                return name
-        return None
-
-    def _resolve_type(self, obj: Any, info: GraphQLResolveInfo,
-                      abstract_type: GraphQLAbstractType) -> Any:
-        name = self._type_name_of(obj)
-        if name is not None:
-            return name
-        return default_type_resolver(obj, info, abstract_type)
-
-    def _is_type_of(self, name: str,
-                    custom: Callable[[Any, GraphQLResolveInfo], bool] | None,
-                    ) -> Callable[[Any, GraphQLResolveInfo], bool]:
-        def is_type_of(obj: Any, info: GraphQLResolveInfo) -> bool:
-            found = self._type_name_of(obj)
-            if found is not None:
-                return found == name
-            return bool(custom(obj, info)) if custom is not None else False
-
-        return is_type_of
+                definition.is_type_of = self.resolution.is_type_of(definition.name,
+                                                                   definition.is_type_of)
 
 
 def _root_fields(contribution: Contribution, kind: str) -> Sequence[StrawberryField]:

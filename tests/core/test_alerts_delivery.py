@@ -8,31 +8,32 @@ import base64
 import dataclasses
 import hashlib
 import hmac
-import importlib
 import json
 import socket
-import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from test_alerts_support import (
+    T0,
+    AddonFactory,
+    EnvFactory,
+    Facts,
+    build_env,
+    make_addon,
+    outbox_rows,
+)
 
-from openjxc.core.addons import AddonManifest, read_manifest
 from openjxc.core.alerts import (
-    AlertCondition,
-    AlertRule,
     AlertScheduler,
     ChannelConfig,
     InvalidChannelLocale,
@@ -49,105 +50,11 @@ from openjxc.core.alerts import (
 )
 from openjxc.core.alerts.webhook import verify
 from openjxc.core.config import Settings
-from openjxc.core.db import Database
-from openjxc.core.env import Environment
-from openjxc.core.events import OutboxMessage
-from openjxc.core.i18n import _, enum_label
-from openjxc.core.models import Base, utcnow
+from openjxc.core.i18n import enum_label
+from openjxc.core.models import utcnow
 from openjxc.core.outbox import DEAD, DONE, PENDING, OutboxWorker
 
-T0 = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
-
-ADDON_SOURCE = """
-from openjxc.core.hookspecs import hookimpl
-
-RULES = []
-CHANNELS = []
-
-
-@hookimpl
-def register_alert_rules():
-    return list(RULES)
-
-
-@hookimpl
-def register_alert_channels():
-    return list(CHANNELS)
-"""
-
-#: The addon's own catalogue: its rule title and message read in Chinese by default.
-ZH_CATALOGUE = """msgid ""
-msgstr ""
-"Content-Type: text/plain; charset=utf-8\\n"
-"Language: zh_CN\\n"
-
-msgid "Stock below safety level"
-msgstr "库存低于安全库存"
-
-msgid "{code}: {quantity} left"
-msgstr "{code}：仅剩 {quantity}"
-"""
-
-AddonFactory = Callable[..., AddonManifest]
-EnvFactory = Callable[..., Environment]
-
-
-@pytest.fixture
-def make_addon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AddonFactory]:
-    """A throw-away addon with the given rules and channels and a zh_CN catalogue."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    made: list[str] = []
-
-    def make(rules: Any = (), channels: Any = ()) -> AddonManifest:
-        name = f"alerts_fake_{uuid.uuid4().hex[:8]}"
-        package = tmp_path / name
-        (package / "i18n" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
-        (package / "i18n" / "zh_CN" / "LC_MESSAGES" / "messages.po").write_text(
-            ZH_CATALOGUE, encoding="utf-8")
-        (package / "manifest.toml").write_text(
-            f'name = "{name}"\nversion = "1.0"\nkernel = ">=0.1"\ndepends = []\n'
-            f'tier = "basic"\nsummary = "alerts test addon"\ntable_prefix = "{name}"\n')
-        (package / "__init__.py").write_text(ADDON_SOURCE)
-        importlib.invalidate_caches()
-        module = importlib.import_module(name)
-        module.RULES.extend(rules)
-        module.CHANNELS.extend(channels)
-        made.append(name)
-        return read_manifest(name)
-
-    yield make
-    for name in made:
-        sys.modules.pop(name, None)
-
-
-@pytest.fixture
-def build_env(database_url: str) -> Iterator[EnvFactory]:
-    databases: list[Database] = []
-
-    def build(*manifests: AddonManifest, settings: Settings | None = None) -> Environment:
-        database = Database(database_url)
-        databases.append(database)
-        env = Environment(list(manifests), database=database, settings=settings or Settings())
-        Base.metadata.create_all(database.engine, tables=env.tables)
-        return env
-
-    yield build
-    for database in databases:
-        database.dispose()
-
-
-def shortage_rule(shortages: dict[str, dict[str, Any]], key: str = "stock.below_safety"
-                  ) -> AlertRule:
-    def evaluate(session: Any, env: Environment, now: datetime) -> list[AlertCondition]:
-        return [AlertCondition(k, _("{code}: {quantity} left"), params=p)
-                for k, p in sorted(shortages.items())]
-
-    return AlertRule(key, _("Stock below safety level"), evaluate)
-
-
-def outbox_rows(env: Environment) -> list[OutboxMessage]:
-    with env.unit_of_work(readonly=True) as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+__all__ = ["build_env", "make_addon"]  # fixtures, shared with the other alert tests
 
 
 def free_port() -> int:
@@ -189,8 +96,8 @@ def test_an_opened_alert_is_mailed_in_chinese_through_a_real_smtp_server(
     mailbox, port = smtp_server
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port,
                         smtp_sender="alerts@shop.example")
-    shortages = {"product:42:warehouse:3": {"code": "P-42", "quantity": "2"}}
-    addon = make_addon([shortage_rule(shortages)])
+    facts = Facts({"product:42:warehouse:3": {"code": "P-42", "quantity": "2"}})
+    addon = make_addon([facts.rule()])
     env = build_env(addon, settings=settings)
     with env.unit_of_work() as session:
         configure_channel(session, env, channel="email",
@@ -260,8 +167,8 @@ class Receiver:
 def test_an_opened_alert_is_posted_to_the_webhook_signed_per_standard_webhooks(
     make_addon: AddonFactory, build_env: EnvFactory
 ) -> None:
-    shortages = {"product:42:warehouse:3": {"code": "P-42", "quantity": "2"}}
-    env = build_env(make_addon([shortage_rule(shortages)]))
+    facts = Facts({"product:42:warehouse:3": {"code": "P-42", "quantity": "2"}})
+    env = build_env(make_addon([facts.rule()]))
     with Receiver() as receiver:
         with env.unit_of_work() as session:
             config = configure_channel(session, env, channel="webhook", target=receiver.url,
@@ -298,7 +205,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_dead_lettered(
     make_addon: AddonFactory, build_env: EnvFactory
 ) -> None:
     settings = Settings(outbox_max_attempts=3, outbox_backoff_seconds=10.0)
-    env = build_env(make_addon([shortage_rule({"product:1:w": {"code": "A", "quantity": 0}})]),
+    env = build_env(make_addon([Facts({"product:1:w": {"code": "A", "quantity": 0}}).rule()]),
                     settings=settings)
     clock = [utcnow() + timedelta(minutes=1)]
     worker = OutboxWorker(env, now=lambda: clock[0], jitter=lambda: 0.0)
@@ -355,11 +262,9 @@ def test_targets_receive_only_the_rules_they_asked_for_while_active(
     make_addon: AddonFactory, build_env: EnvFactory
 ) -> None:
     sms = RecordingChannel()
-    stock = {"product:1:w": {"code": "A", "quantity": 0}}
-    overdue = {"invoice:9": {"code": "INV-9", "quantity": 1}}
-    env = build_env(make_addon([shortage_rule(stock),
-                                shortage_rule(overdue, key="finance.overdue")],
-                               channels=[sms]))
+    stock = Facts({"product:1:w": {"code": "A", "quantity": 0}})
+    overdue = Facts({"invoice:9": {"code": "INV-9", "quantity": 1}})
+    env = build_env(make_addon([stock.rule(), overdue.rule("finance.overdue")], channels=[sms]))
     with env.unit_of_work() as session:
         stock_only = configure_channel(session, env, channel="sms", target="13800000000",
                                        rules=["stock.*"])
