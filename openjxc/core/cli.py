@@ -176,7 +176,7 @@ def addons_command(as_json: bool, database: str | None) -> None:
         installed = set()
     finally:
         db.dispose()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": m.name, "version": m.version, "depends": list(m.depends), "tier": m.tier,
          "summary": m.summary, "installed": m.name in installed}
         for m in sorted(available.values(), key=lambda m: m.name)

@@ -88,7 +88,7 @@ def _decode(hint: Any, value: Any) -> Any:
         inner = [a for a in args if a is not type(None)]
         return _decode(inner[0], value) if len(inner) == 1 else value
     if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis or len(args) == 1:
+        if (len(args) == 2 and args[1] is Ellipsis) or len(args) == 1:
             return tuple(_decode(args[0], v) for v in value)
         if args and len(args) == len(value):
             return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))

@@ -259,7 +259,7 @@ def make_revision(env: Environment, branch: str, message: str) -> Path:
                     branch_label=branch if first else None,
                     version_path=str(folder),
                     rev_id=rev_id,
-                    depends_on=depends_on,
+                    depends_on=depends_on,  # type: ignore[arg-type]  # a list is accepted
                 )
         finally:
             scratch.dispose()

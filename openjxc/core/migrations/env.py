@@ -17,7 +17,8 @@ tables: set[str] = config.attributes["tables"]
 target_metadata = config.attributes["metadata"]
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
     """Compare only the tables this run is about (an edition, or one addon's)."""
     if type_ == "table":
         return name in tables
