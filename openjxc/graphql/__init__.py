@@ -31,6 +31,7 @@ from openjxc.graphql.schema import (
     EditionSchema,
     build_schema,
     compose,
+    field_permissions,
     print_sdl,
     schema_permissions,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "compose",
     "composition_of",
     "field",
+    "field_permissions",
     "from_global_id",
     "get_session",
     "is_expected_error",

@@ -21,8 +21,7 @@ to run: a server that half-works on an old schema corrupts data quietly.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -38,7 +37,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -49,29 +48,31 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from openjxc import KERNEL_VERSION
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment, installed_addons
 from openjxc.core.errors import BootError, ConfigError, MigrationError, OpenJXCError
-from openjxc.core.i18n import KernelMessages, Translator, negotiate_locale
+from openjxc.core.i18n import KernelMessages, Translator
 from openjxc.core.migrate import check_up_to_date
 from openjxc.core.reports import ReportNotFound, ReportRegistry
-from openjxc.core.security import Principal, authenticate
 from openjxc.graphql.context import (
     INTERNAL_SERVER_ERROR,
-    REQUEST_ID_HEADER,
     RequestContext,
+    RequestIdMiddleware,
     UnitOfWorkExtension,
+    authenticate_bearer,
+    bearer_of,
     internal_error,
+    locale_for,
     log,
-    request_id_from,
+    request_id_of,
 )
 from openjxc.graphql.limits import BodySizeLimit, protection_extensions
 
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
-REQUEST_ID_SCOPE_KEY = "openjxc.request_id"
 #: Errors of the server's own making: never shown to a client, whatever their class says.
 _SERVER_FAULTS = (BootError, ConfigError, MigrationError)
 
@@ -131,10 +132,25 @@ class ErrorMasking(MaskErrors):
         return processed
 
 
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """Refuses a subscription that came over plain HTTP: subscriptions are authenticated
+    and capped per WebSocket connection, and a POST cannot carry a stream of results."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if (self.execution_context.operation_type == OperationType.SUBSCRIPTION
+                and not isinstance(getattr(context, "request", None), WebSocket)):
+            raise GraphQLError(
+                "Subscriptions are served over WebSocket (graphql-transport-ws) only",
+                extensions={"code": "BAD_REQUEST"})
+        yield
+
+
 def app_extensions(settings: Settings) -> list[type[SchemaExtension]]:
     """What the app adds to the schema: the query limits, error masking and the unit of
     work (an extension listed later finishes first, so the session ends before masking)."""
-    return [*protection_extensions(settings), ErrorMasking, UnitOfWorkExtension]
+    return [*protection_extensions(settings), SubscriptionsOverWebSocket, ErrorMasking,
+            UnitOfWorkExtension]
 
 
 def _error_body(code: str, message: str, request_id: str | None, **extra: Any) -> dict[str, Any]:
@@ -155,41 +171,6 @@ def _internal_response(exc: BaseException, request_id: str, locale: str | None) 
               exc_info=(type(exc), exc, exc.__traceback__))
     return _error_response(500, INTERNAL_SERVER_ERROR,
                            KernelMessages.INTERNAL_ERROR.resolve(locale), request_id)
-
-
-def _request_id(scope: Scope) -> str:
-    request_id = scope.get(REQUEST_ID_SCOPE_KEY)
-    return request_id if isinstance(request_id, str) else request_id_from(None)
-
-
-# -- who is calling -------------------------------------------------------------------------
-
-def bearer_of(header: str | None) -> str | None:
-    """The credential of an ``Authorization: Bearer …`` header (other schemes: None)."""
-    if not header:
-        return None
-    scheme, _, credential = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
-        return None
-    return credential.strip()
-
-
-async def authenticate_bearer(env: Environment, bearer: str | None) -> Principal | None:
-    """The principal of a bearer credential, or None; in a read-only unit of work (retried
-    if SQLite is busy), off the event loop."""
-    if not bearer:
-        return None
-
-    def work(session: Any) -> Principal | None:
-        return authenticate(session, env, bearer)
-
-    return await run_in_threadpool(env.database.run, work, readonly=True)
-
-
-def locale_for(principal: Principal | None, accept_language: str | None,
-               settings: Settings) -> str:
-    return negotiate_locale(principal.locale if principal is not None else None,
-                            accept_language, default=settings.default_locale)
 
 
 # -- GraphQL over HTTP and WebSocket ---------------------------------------------------------
@@ -261,7 +242,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         context: RequestContext | None = None
         try:
             principal = await authenticate_bearer(
@@ -292,7 +273,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return RequestContext(
             self.env, settings=self.settings, request=request,
             locale=locale_for(None, request.headers.get("accept-language"), self.settings),
-            request_id=_request_id(request.scope))
+            request_id=request_id_of(request.scope))
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object]:
         params = context.connection_params or {}
@@ -311,7 +292,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
 # -- health, readiness, reports -------------------------------------------------------------
 
 class _Service:
-    """The environment served, resolved once (now, or at startup for a factory)."""
+    """The environment served, resolved once (now, or at startup for a factory); as an
+    ASGI app it is ``/graphql`` (an object, which Starlette does not take for a request
+    handler as it would a function)."""
 
     def __init__(self, source: EnvironmentSource, settings: Settings | None,
                  check_migrations: bool, builder: SchemaBuilder | None) -> None:
@@ -352,16 +335,8 @@ class _Service:
         assert self._view is not None
         return self._view
 
-
-class _GraphQLEndpoint:
-    """An ASGI app (not a function, which Starlette would treat as a request handler)
-    handing ``/graphql`` to the view, built once the environment is resolved."""
-
-    def __init__(self, service: _Service) -> None:
-        self.service = service
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.service.view(scope, receive, send)
+        await self.view(scope, receive, send)
 
 
 def _default_builder(env: Environment, extensions: Sequence[Any]) -> strawberry.Schema:
@@ -389,18 +364,24 @@ def _readiness(service: _Service) -> str | None:
         env = service.env
         with env.database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        log.warning("readiness: database unreachable: %s", exc)
-        return f"database unreachable ({type(exc).__name__})"
-    try:
         check_up_to_date(env)
     except OpenJXCError as exc:
         return exc.message
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exc)
+        return f"database unreachable ({type(exc).__name__})"
     return None
 
 
 async def _report(service: _Service, request: Request) -> Response:
-    request_id = _request_id(request.scope)
+    request_id = request_id_of(request.scope)
+    try:
+        return await _render_report(service, request, request_id)
+    except Exception as exc:
+        return _internal_response(exc, request_id, None)
+
+
+async def _render_report(service: _Service, request: Request, request_id: str) -> Response:
     env = service.env
     settings = service.settings
     accept_language = request.headers.get("accept-language")
@@ -440,33 +421,6 @@ async def _report(service: _Service, request: Request) -> Response:
     })
 
 
-# -- middleware ------------------------------------------------------------------------------
-
-class RequestIdMiddleware:
-    """Gives every request an id (the client's ``X-Request-Id`` when sane) and echoes it in
-    the response headers, WebSocket handshakes included."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or ())
-        given = headers.get(REQUEST_ID_HEADER.encode())
-        request_id = request_id_from(given.decode("latin-1") if given else None)
-        scope[REQUEST_ID_SCOPE_KEY] = request_id
-        header = (b"x-request-id", request_id.encode())
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] in ("http.response.start", "websocket.accept"):
-                message = {**message, "headers": [*message.get("headers", ()), header]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
 # -- the app ---------------------------------------------------------------------------------
 
 def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = None, *,
@@ -485,8 +439,6 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
     if isinstance(env_or_factory, Environment):
         service.start()
     resolved = service.settings
-
-    graphql = _GraphQLEndpoint(service)
 
     async def readyz(request: Request) -> Response:
         reason = await run_in_threadpool(_readiness, service)
@@ -508,8 +460,8 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            Route("/graphql", service, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", service),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/reports/{name}/{id:int}.pdf", report, methods=["GET"]),
@@ -526,6 +478,5 @@ def app_factory() -> Starlette:
     """For ``uvicorn --factory openjxc.graphql.app:app_factory`` (several workers): the
     database comes from ``OPENJXC_DATABASE_URL``."""
     settings = Settings.from_env()
-    env = Environment.open(settings.database_url or os.environ.get("OPENJXC_DATABASE_URL"),
-                           settings=settings)
+    env = Environment.open(settings.database_url, settings=settings)
     return create_app(env, settings)

@@ -10,6 +10,7 @@ import the GraphQL layer (arrows point down); :mod:`openjxc.__main__` adds them:
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from sqlalchemy.engine import make_url
@@ -65,7 +66,7 @@ def serve(host: str, port: int, workers: int, log_level: str, database: str | No
     require_existing_database(url)
     env = Environment.open(url, settings=settings)
     app = create_app(env, settings)  # refuses a database that is behind, saying what to run
-    options = {"host": host, "port": port, "log_level": log_level,
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": log_level,
                "ws_max_size": settings.max_body_bytes}
     shown = make_url(url).render_as_string(hide_password=True)
     click.echo(f"serving {shown} ({', '.join(env.addon_names) or 'kernel only'}) on "

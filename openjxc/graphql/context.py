@@ -40,13 +40,17 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from graphql import GraphQLError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 
 from openjxc.core.config import Settings
-from openjxc.core.i18n import KernelMessages
+from openjxc.core.i18n import KernelMessages, negotiate_locale
+from openjxc.core.security import Principal as SecurityPrincipal
+from openjxc.core.security import authenticate
 
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
@@ -60,6 +64,7 @@ log = logging.getLogger("openjxc.graphql")
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_SCOPE_KEY = "openjxc.request_id"
 #: What a client-supplied request id may look like; anything else is replaced, so that a
 #: header can never inject text into log lines.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -176,6 +181,63 @@ def request_id_from(header: str | None) -> str:
     if header and _SANE_REQUEST_ID.match(header):
         return header
     return new_request_id()
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id :class:`RequestIdMiddleware` gave this request (a new one outside the app)."""
+    request_id = scope.get(REQUEST_ID_SCOPE_KEY)
+    return request_id if isinstance(request_id, str) else new_request_id()
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's ``X-Request-Id`` when sane) and echoes it in
+    the response headers, WebSocket handshakes included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or ()).get(REQUEST_ID_HEADER.encode())
+        request_id = request_id_from(given.decode("latin-1") if given else None)
+        scope[REQUEST_ID_SCOPE_KEY] = request_id
+        header = (REQUEST_ID_HEADER.encode(), request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] in ("http.response.start", "websocket.accept"):
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def bearer_of(header: str | None) -> str | None:
+    """The credential of an ``Authorization: Bearer …`` header (other schemes: None)."""
+    scheme, _, credential = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    return credential.strip()
+
+
+async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityPrincipal | None:
+    """The principal of a bearer credential, or None; in a read-only unit of work (retried
+    if SQLite is busy), off the event loop."""
+    if not bearer:
+        return None
+
+    def work(session: Session) -> SecurityPrincipal | None:
+        return authenticate(session, env, bearer)
+
+    return await run_in_threadpool(env.database.run, work, readonly=True)
+
+
+def locale_for(principal: SecurityPrincipal | None, accept_language: str | None,
+               settings: Settings) -> str:
+    """The user's own language, else the browser's, else the deployment's."""
+    return negotiate_locale(principal.locale if principal is not None else None,
+                            accept_language, default=settings.default_locale)
 
 
 class RequestContext:

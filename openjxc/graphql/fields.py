@@ -14,7 +14,10 @@ the access rule is part of the field's declaration, where a reviewer sees it::
 
 The kernel refuses to build a schema with a root field that declares neither a
 permission nor ``public=True`` (see :mod:`openjxc.graphql.compose`), so forgetting one
-fails at boot instead of opening data to everyone.
+fails at boot instead of opening data to everyone.  A field-level permission hides the
+value behind ``null``, so such a field must be declared ``Optional`` — the kernel does
+not widen it silently (the Python annotation and the SDL stay the same thing), it
+refuses to boot instead.
 """
 
 from __future__ import annotations

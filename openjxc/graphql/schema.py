@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.exceptions import StrawberryException
 from strawberry.extensions import SchemaExtension
 from strawberry.printer import print_schema
@@ -118,4 +119,28 @@ def schema_permissions(target: strawberry.Schema | SchemaHost) -> dict[str, str 
                 found[key] = access.describe()
     if missing:
         raise BootError(f"root fields without a permission: {', '.join(missing)}")
+    return found
+
+
+def field_permissions(target: strawberry.Schema | SchemaHost) -> dict[str, str]:
+    """The permissions below the root: ``"Product.listPrice": "catalog.price.read"`` for
+    field-level visibility, and ``"node(Product)": "catalog.product.read"`` for what
+    ``node(id:)`` requires — so an audit can check that each one is declared."""
+    schema = target if isinstance(target, strawberry.Schema) else build_schema(target)
+    graphql_schema = schema._schema
+    roots = {t.name for t in (graphql_schema.query_type, graphql_schema.mutation_type,
+                              graphql_schema.subscription_type) if t is not None}
+    found: dict[str, str] = {}
+    for type_name, graphql_type in sorted(graphql_schema.type_map.items()):
+        if type_name in roots or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for name, graphql_field in graphql_type.fields.items():
+            definition = (graphql_field.extensions or {}).get("strawberry-definition")
+            access = access_of(definition) if isinstance(definition, StrawberryField) else None
+            if access is not None and access.permission is not None:
+                found[f"{type_name}.{name}"] = access.permission
+    composition = getattr(schema, "composition", None)
+    if isinstance(composition, Composition):
+        for type_name, node_type in sorted(composition.nodes.items()):
+            found[f"node({type_name})"] = node_type.permission
     return found

@@ -12,6 +12,14 @@ its error type in one line, Saleor style::
 
     CatalogError = make_user_error_type("Catalog", CatalogErrorCode)
 
+mypy cannot see through a class made at run time (``list[CatalogError]`` is then "a
+variable, not a type"), so typed code spells the same thing as a class — which is all
+``make_user_error_type`` does::
+
+    @strawberry.type(description="A problem with the input of a catalog mutation.")
+    class CatalogError(UserError):
+        code: CatalogErrorCode
+
     @strawberry.type
     class ProductCreatePayload:
         product: Product | None
@@ -75,4 +83,6 @@ class CoreErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
-CoreError = make_user_error_type("Core", CoreErrorCode)
+@strawberry.type(description="A problem with the input of a core mutation.")
+class CoreError(UserError):
+    code: CoreErrorCode = strawberry.field(description="Stable, machine-readable reason.")

@@ -34,6 +34,7 @@ from test_alerts_support import (
 )
 
 from openjxc.core.alerts import (
+    Alerting,
     AlertScheduler,
     ChannelConfig,
     InvalidChannelLocale,
@@ -316,3 +317,23 @@ def test_configuring_a_target_checks_it(build_env: EnvFactory) -> None:
         assert (changed.secret, changed.rules, changed.locale) == (given, ["stock.*"], "zh_CN")
         with pytest.raises(InvalidChannelTarget):
             update_channel(session, env, hook.id, target="mailto:x@y.z")
+
+
+def test_a_target_stored_without_a_secret_is_still_signed_with_the_deployment_key() -> None:
+    settings = Settings(secret_key="deployment-secret")
+    config = ChannelConfig(id=1, channel="webhook", target="https://erp.example.com/h",
+                           secret=None, rules=None, locale=None, active=True, settings=settings)
+    headers = WebhookChannel().headers(config, "alert-1-cfg-1", b"{}", timestamp=1_900_000_000)
+    expected = hmac.new(b"deployment-secret", b"alert-1-cfg-1.1900000000.{}",
+                        hashlib.sha256).digest()
+    assert headers["webhook-signature"] == f"v1,{base64.b64encode(expected).decode()}"
+
+
+def test_a_message_that_does_not_fit_its_parameters_is_still_delivered(
+    build_env: EnvFactory,
+) -> None:
+    alerting = Alerting.for_environment(build_env())
+    text = alerting.render({"id": 1, "title": "Stock low", "message": "{code} is short",
+                            "params": {}, "severity": "critical"}, "en")
+    assert text == {"locale": "en", "title": "Stock low", "message": "{code} is short",
+                    "severity": "Critical"}

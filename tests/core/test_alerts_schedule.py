@@ -89,8 +89,19 @@ def test_an_event_the_rule_listens_to_makes_it_run_once_its_transaction_commits(
 def test_rule_events_may_be_named_when_the_environment_knows_the_event(
     make_addon: AddonFactory, build_env: EnvFactory
 ) -> None:
-    facts = Facts()
-    env = build_env(make_addon([facts.rule(on_events=("nobody.knows.this",))]))
+    by_class, by_name = Facts(), Facts()
+    env = build_env(make_addon([
+        by_class.rule("stock.by_class", schedule_seconds=None, on_events=(StockMoved,)),
+        by_name.rule("stock.by_name", schedule_seconds=None,
+                     on_events=(StockMoved.name,)),
+    ]))
+    scheduler = AlertScheduler(env)
+    with env.unit_of_work() as session:
+        publish(session, StockMoved(product_id=1))
+    assert scheduler.run_due(T0).evaluated == ["stock.by_class", "stock.by_name"]
+
+    unknown = Facts()
+    env = build_env(make_addon([unknown.rule(on_events=("nobody.knows.this",))]))
     with pytest.raises(BootError, match="listens to 'nobody.knows.this'"):
         Alerting.for_environment(env)
 

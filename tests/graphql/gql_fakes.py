@@ -74,6 +74,10 @@ class Category(Node):
     node_permission: ClassVar[str] = "catalog.category.read"
     name: str
 
+    @field(permission="stock.cost.read", description="What the category's stock cost.")
+    def stock_value(self) -> Decimal | None:
+        return Decimal("100.00")
+
     @classmethod
     def from_row(cls, row: CategoryRow) -> Category:
         return cls(pk=row.id, name=row.name)

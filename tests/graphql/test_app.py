@@ -170,7 +170,7 @@ def test_graphiql_follows_the_settings(env: Environment) -> None:
 # -- one unit of work per request ---------------------------------------------------------------
 
 @pytest.fixture
-def any_env(database_url: str) -> Environment:
+def any_env(database_url: str) -> Iterator[Environment]:
     """A kernel database on each backend (SQLite and PostgreSQL)."""
     env = kernel_env(database_url)
     yield env

@@ -152,3 +152,11 @@ def test_a_masked_error_names_the_connection_and_the_operation(client: TestClien
         error = ws.receive_json()["payload"]["errors"][0]
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert error["extensions"]["requestId"] == "tablet-3:x"
+
+
+def test_a_subscription_over_plain_http_is_refused(client: TestClient, token: str) -> None:
+    for accept in ("application/json", "text/event-stream"):
+        body = client.post("/graphql", json={"query": "subscription { ticks }"},
+                           headers={"authorization": f"Bearer {token}", "accept": accept}).json()
+        assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+        assert "WebSocket" in body["errors"][0]["message"]

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from enum import Enum
 from typing import ClassVar
 
 import pytest
 import strawberry
-from gql_fakes import Product, catalog_contribution, warranty_contribution
+from gql_fakes import Category, Product, catalog_contribution, warranty_contribution
 from gql_support import FakeEnv
 from strawberry.types import Info
 
 from openjxc.core.errors import BootError
-from openjxc.graphql import Contribution, FilterField, Node, build_schema, field
+from openjxc.graphql import (
+    Connection,
+    Contribution,
+    FilterField,
+    Node,
+    build_schema,
+    compose,
+    field,
+    mutation,
+)
 
 
 def boot(*contributions: tuple[str, object]) -> None:
@@ -224,3 +234,81 @@ def test_the_same_scalar_twice() -> None:
                                         r"two"):
         boot(("one", Contribution(scalars={bytes: barcode})),
              ("two", Contribution(scalars={bytes: barcode})))
+
+
+@strawberry.enum(name="ProductSort")
+class RivalSort(Enum):
+    NEWEST = "NEWEST"
+
+
+def rival_sorts() -> list[RivalSort]:
+    return [RivalSort.NEWEST]
+
+
+def test_two_enums_with_one_name() -> None:
+    rival = Contribution(queries=[field(rival_sorts, permission="rival.sort.read")])
+    with pytest.raises(BootError, match=r"'ProductSort' is defined twice: by catalog .* by "
+                                        r"rival \(.*RivalSort\)"):
+        boot(("catalog", catalog_contribution()), ("rival", rival))
+
+
+def test_a_scalar_named_like_a_kernel_scalar() -> None:
+    money = strawberry.scalar(name="Decimal", serialize=str, parse_value=str)
+    with pytest.raises(BootError, match=r"'Decimal' is defined twice: by core .* by rival"):
+        boot(("rival", Contribution(scalars={complex: money})))
+
+
+@strawberry.input
+class SecretInput:
+    note: str | None = field(permission="rival.note.write", default=None)
+
+
+def write_note(input: SecretInput) -> bool:
+    return True
+
+
+def test_an_input_field_with_a_permission() -> None:
+    rival = Contribution(mutations=[mutation(write_note, permission="rival.note.write")],
+                         queries=[field(ping, public=True)])
+    with pytest.raises(BootError, match=r"SecretInput.note: input fields cannot carry a "
+                                        r"permission"):
+        boot(("rival", rival))
+
+
+def bare_page() -> Connection:  # type: ignore[type-arg]
+    raise AssertionError
+
+
+def test_a_generic_used_without_its_argument() -> None:
+    with pytest.raises(BootError, match=r"openjxc.graphql.pagination.Connection is generic; "
+                                        r"use it specialised"):
+        boot(("rival", Contribution(queries=[field(bare_page, public=True)])))
+
+
+def test_a_filter_field_that_is_not_a_filter_field() -> None:
+    rival = Contribution(filter_fields={"ProductFilter": [field(ping)]})  # type: ignore[list-item]
+    with pytest.raises(BootError, match=r"rival: filter_fields\['ProductFilter'\] holds"):
+        boot(("catalog", catalog_contribution()), ("rival", rival))
+
+
+class NotAType:
+    pass
+
+
+def odd() -> NotAType:
+    return NotAType()
+
+
+def test_what_strawberry_refuses_is_a_boot_error_too() -> None:
+    with pytest.raises(BootError, match=r"the GraphQL schema of <FakeEnv \['rival'\]> cannot "
+                                        r"be built"):
+        boot(("rival", Contribution(queries=[field(odd, public=True)])))
+
+
+def test_the_claiming_addon_owns_a_type_another_reached_first() -> None:
+    def first_category() -> Category | None:
+        return None
+
+    early = Contribution(queries=[field(first_category, permission="early.category.read")])
+    env = FakeEnv(("early", early), ("catalog", catalog_contribution()))
+    assert compose(env).owners["Category"] == "catalog"

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
-from gql_fakes import Product, ProductFilter, catalog_contribution
+from gql_fakes import Product, ProductFilter, ProductRow, catalog_contribution
 from gql_support import FakeEnv, Grant, execute
+from sqlalchemy import select
 from strawberry.types.base import StrawberryOptional
 
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment
 from openjxc.graphql import (
     Contribution,
+    apply_filter_extensions,
     build_schema,
     compose,
+    composition_of,
     field,
     from_global_id,
     print_sdl,
@@ -162,3 +168,17 @@ def test_field_level_permission_fields_are_nullable_in_the_schema(shop_env) -> N
                 if f.python_name == "cost")
     assert isinstance(cost.type, StrawberryOptional)
 
+
+
+def test_extension_filters_apply_only_to_known_inputs(shop_schema) -> None:
+    info: Any = SimpleNamespace(schema=shop_schema)
+    stmt = select(ProductRow)
+    assert apply_filter_extensions(info, "ProductFilter", stmt, None) is stmt
+    with pytest.raises(LookupError, match="'ProdutFilter' is not an input type"):
+        apply_filter_extensions(info, "ProdutFilter", stmt, None)
+
+
+def test_registries_are_found_only_through_an_edition_schema() -> None:
+    info: Any = SimpleNamespace(schema=object())
+    with pytest.raises(RuntimeError, match="not built by openjxc.graphql.build_schema"):
+        composition_of(info)

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from gql_fakes import ProductRow
 from gql_support import Grant, codes, execute
+from sqlalchemy import select
 
-from openjxc.graphql import from_global_id
+from openjxc.graphql import BadUserInput, build_schema, from_global_id, paginate
+from openjxc.graphql.pagination import _Key, _signature, decode_cursor, encode_cursor
 
 READER = Grant("catalog.product.read")
 PAGE = """query($sort: ProductSort, $first: Int, $after: String, $last: Int, $before: String) {
@@ -149,3 +155,35 @@ def test_an_empty_list_has_no_cursors(shop_schema, shop_db) -> None:
     assert result.data == {"products": {"totalCount": 0, "edges": [], "pageInfo": {
         "hasNextPage": False, "hasPreviousPage": False, "startCursor": None,
         "endCursor": None}}}
+
+
+def test_a_statement_of_several_columns_pages_as_rows(basic_env, shop_db) -> None:
+    session, _ = shop_db
+    info: Any = SimpleNamespace(schema=build_schema(basic_env))
+    stmt = select(ProductRow.id, ProductRow.code)
+    first = paginate(session, stmt, first=3, sort_keys=[ProductRow.code.desc()],
+                     to_node=tuple, info=info)
+    assert [e.node for e in first.edges] == [(250, "P0250"), (249, "P0249"), (248, "P0248")]
+    rest = paginate(session, stmt, first=2, after=first.page_info.end_cursor,
+                    sort_keys=[ProductRow.code.desc()], to_node=tuple, info=info)
+    assert [e.node for e in rest.edges] == [(247, "P0247"), (246, "P0246")]
+    assert rest.total_count() == 250
+
+
+def test_cursors_keep_the_types_of_their_keys() -> None:
+    keys = [_Key(ProductRow.name, False), _Key(ProductRow.price, True), _Key(ProductRow.id, False)]
+    signature = _signature(keys)
+    for values in [("N01", Decimal("12.50"), 7),
+                   (dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC), dt.date(2024, 5, 1),
+                    uuid.UUID(int=5)),
+                   (True, 2.5, "x")]:
+        cursor = encode_cursor(signature, values, keys)
+        assert decode_cursor(cursor, signature, 3) == list(values)
+    with pytest.raises(BadUserInput):
+        decode_cursor(encode_cursor(signature, ("N01", Decimal(1), 7), keys), "other", 3)
+
+
+def test_a_null_sort_key_is_a_programming_error() -> None:
+    keys = [_Key(ProductRow.name, False)]
+    with pytest.raises(ValueError, match="is NULL; keyset pagination needs non-null sort keys"):
+        encode_cursor(_signature(keys), (None,), keys)

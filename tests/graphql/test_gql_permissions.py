@@ -10,7 +10,7 @@ import strawberry
 from gql_support import Ctx, Grant, codes, execute
 
 from openjxc.core.errors import BootError
-from openjxc.graphql import AUTHENTICATED, schema_permissions
+from openjxc.graphql import AUTHENTICATED, field_permissions, schema_permissions
 
 LIST = "{ products(first: 2) { edges { node { code cost } } } }"
 
@@ -48,6 +48,18 @@ def test_the_permission_reveals_the_field(shop_schema, shop_db) -> None:
     assert result.errors is None
     # The first two by name are N00: products 40 and 80.
     assert [e["node"]["cost"] for e in result.data["products"]["edges"]] == ["5.00", "10.00"]
+
+
+def test_a_decorated_resolver_field_is_hidden_the_same_way(shop_schema, shop_db) -> None:
+    query = '{ product(code: "P0001") { category { name stockValue } } }'
+    hidden = execute(shop_schema, query, session=shop_db[0],
+                     principal=Grant("catalog.product.read"))
+    assert hidden.data == {"product": {"category": {"name": "Category 2", "stockValue": None}}}
+    assert codes(hidden) == ["FORBIDDEN"]
+    assert hidden.errors[0].path == ["product", "category", "stockValue"]
+    shown = execute(shop_schema, query, session=shop_db[0],
+                    principal=Grant("catalog.product.read", "stock.cost.read"))
+    assert shown.data["product"]["category"]["stockValue"] == "100.00"
 
 
 def test_an_extension_field_checks_its_own_permission(shop_schema, shop_db) -> None:
@@ -108,6 +120,16 @@ def test_every_root_field_of_the_composed_schema_declares_access(shop_schema) ->
     permissions = schema_permissions(shop_schema)  # raises on any field lacking one
     public = sorted(name for name, permission in permissions.items() if permission is None)
     assert public == ["Query.catalogVersion"]
+
+
+def test_field_permissions_lists_what_hides_below_the_root(shop_env) -> None:
+    assert field_permissions(shop_env) == {
+        "Category.stockValue": "stock.cost.read",
+        "Product.cost": "stock.cost.read",
+        "Product.warranty": "warranty.policy.read",
+        "node(Category)": "catalog.category.read",
+        "node(Product)": "catalog.product.read",
+    }
 
 
 def test_the_walk_catches_a_schema_built_around_the_composer() -> None:

@@ -4,13 +4,25 @@ Node registry, batched per type."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from typing import ClassVar
 
 import pytest
+import strawberry
 from gql_fakes import catalog_contribution
 from gql_support import FakeEnv, Grant, codes, execute
+from strawberry.types import Info
 
 from openjxc.core.config import Settings
-from openjxc.graphql import BadUserInput, build_schema, compose, from_global_id, to_global_id
+from openjxc.graphql import (
+    BadUserInput,
+    Contribution,
+    Node,
+    build_schema,
+    compose,
+    from_global_id,
+    to_global_id,
+)
 
 READER = Grant("catalog.product.read", "catalog.category.read")
 NODES = """query($ids: [ID!]!) { nodes(ids: $ids) {
@@ -93,3 +105,73 @@ def test_the_node_registry_lists_the_editions_node_types(shop_env) -> None:
     registry = compose(shop_env).nodes
     assert sorted(registry) == ["Category", "Product"]
     assert registry["Product"].permission == "catalog.product.read"
+
+
+@strawberry.type
+class Serial(Node):
+    """A Node keyed by text, not by an integer."""
+
+    node_permission: ClassVar[str] = "stock.serial.read"
+    number: str
+
+    @classmethod
+    def parse_pk(cls, raw: str) -> str:
+        return raw
+
+    @classmethod
+    def get_nodes(cls, info: Info, pks: Sequence[str]) -> list[Serial | None]:
+        return [Serial(pk=p, number=p) if p.startswith("SN") else None for p in pks]
+
+
+class BinRow:
+    """Not a strawberry type: what a resolver returning ORM rows hands back."""
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+        self.label = f"Bin {pk}"
+
+
+@strawberry.type
+class Bin(Node):
+    node_permission: ClassVar[str] = "stock.bin.read"
+    label: str
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        return isinstance(obj, BinRow | cls)
+
+    @classmethod
+    def get_nodes(cls, info: Info, pks: Sequence[int]) -> list[BinRow]:
+        return [BinRow(pk) for pk in pks]
+
+
+@strawberry.type
+class Broken(Node):
+    node_permission: ClassVar[str] = "stock.broken.read"
+    name: str
+
+    @classmethod
+    def get_nodes(cls, info: Info, pks: Sequence[int]) -> list[Broken]:
+        return []
+
+
+STOCK = build_schema(FakeEnv(("stock", Contribution(types=[Serial, Bin, Broken]))))
+STOCK_READER = Grant("stock.serial.read", "stock.bin.read", "stock.broken.read")
+
+
+def test_text_keys_and_rows_with_their_own_type_test() -> None:
+    ids = [to_global_id("Serial", "SN-001"), to_global_id("Serial", "XX"),
+           to_global_id("Bin", 7)]
+    result = execute(STOCK, """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+        ... on Serial { number } ... on Bin { label } } }""",
+                     principal=STOCK_READER, variables={"ids": ids})
+    assert result.errors is None
+    assert result.data["nodes"] == [
+        {"__typename": "Serial", "id": ids[0], "number": "SN-001"}, None,
+        {"__typename": "Bin", "id": ids[2], "label": "Bin 7"}]
+
+
+def test_a_loader_answering_the_wrong_number_of_objects_is_a_bug() -> None:
+    result = execute(STOCK, "query($id: ID!) { node(id: $id) { id } }",
+                     principal=STOCK_READER, variables={"id": to_global_id("Broken", 1)})
+    assert result.errors and "returned 0 objects for 1 keys" in result.errors[0].message

@@ -115,8 +115,11 @@ class Alerting:
                 self.channel_owner[name] = owner
 
     def _resolve_events(self) -> dict[type[Event], list[str]]:
-        """Event class → keys of the rules to re-evaluate after it."""
-        known = self.env.events.event_types
+        """Event class → keys of the rules to re-evaluate after it.  A name is resolved
+        among the events some handler or some rule names by class."""
+        known = dict(self.env.events.event_types)
+        for rule in self.rules.values():
+            known.update((e.name, e) for e in rule.on_events if not isinstance(e, str))
         listeners: dict[type[Event], list[str]] = {}
         for key, rule in self.rules.items():
             for event in rule.on_events:
@@ -161,10 +164,18 @@ class Alerting:
                 severity = enum_label(Severity(alert["severity"]), locale)
             except ValueError:
                 severity = str(alert["severity"])
+            try:
+                message = self.translator.translate(alert["message"], locale, **params)
+            except (KeyError, IndexError, ValueError):
+                # A rule whose message names a parameter it did not give: deliver the
+                # raw message rather than never deliver at all.
+                log.warning("alert %s: message %r does not fit its parameters",
+                            alert.get("id"), alert["message"])
+                message = alert["message"]
             return {
                 "locale": locale,
                 "title": self.translator.translate(alert["title"], locale),
-                "message": self.translator.translate(alert["message"], locale, **params),
+                "message": message,
                 "severity": severity,
             }
 
