@@ -199,20 +199,30 @@ def worker(once: bool, poll: float, database: str | None) -> None:
     """Deliver after-commit events (outbox) and evaluate alerts."""
     import threading
 
+    from openjxc.core.alerts import AlertScheduler
     from openjxc.core.migrate import check_up_to_date
     from openjxc.core.outbox import OutboxWorker
 
     env = open_environment(database)
     check_up_to_date(env)
+    scheduler = AlertScheduler(env)
     runner = OutboxWorker(env)
     if once:
-        click.echo(f"processed {runner.run_once()} messages")
+        report = scheduler.run_due()
+        click.echo(f"alerts: {report.opened} opened, {report.resolved} resolved; "
+                   f"processed {runner.run_once()} messages")
         return
     stop = threading.Event()
+    alerts = threading.Thread(target=scheduler.run_forever, args=(stop,),
+                              kwargs={"poll_interval": poll}, daemon=True)
+    alerts.start()
     try:
         runner.run_forever(stop, poll_interval=poll)
     except KeyboardInterrupt:
+        pass
+    finally:
         stop.set()
+        alerts.join(timeout=5)
 
 
 @cli.group()

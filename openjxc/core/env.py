@@ -79,6 +79,11 @@ class Environment:
 
         # Built now so that a duplicate or malformed permission fails at boot.
         self.permissions = PermissionRegistry.for_environment(self)
+        from openjxc.core.alerts import Alerting
+
+        # Alert rules, channels and their event triggers: declaration errors fail at boot,
+        # and every process publishing events records the triggers its rules listen to.
+        self.alerting = Alerting.for_environment(self)
 
     # -- construction -------------------------------------------------------------------
 

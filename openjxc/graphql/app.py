@@ -310,7 +310,8 @@ class _Service:
     def settings(self) -> Settings:
         if self._explicit is not None:
             return self._explicit
-        return self._env.settings if self._env is not None else Settings.from_env()
+        assert self._env is not None  # create_app gives a factory explicit settings
+        return self._env.settings
 
     def start(self) -> Environment:
         """Resolve the environment, refuse a database that is behind, build the schema."""
@@ -430,11 +431,14 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
 
     ``env_or_factory`` is an :class:`Environment`, or a callable making one at startup
     (so an import string never opens a database).  ``settings`` default to the
-    environment's.  With an environment, a database that is not at head is refused here
-    (``DatabaseBehindError``, saying what to run); with a factory, at startup.
-    ``schema_builder(env, extensions)`` replaces :func:`openjxc.graphql.build_schema`
-    (tests, embedding).
+    environment's (``Settings.from_env()`` with a factory); the schema's own page cap reads
+    the environment's, so give both the same.  With an environment, a database that is not
+    at head is refused here (``DatabaseBehindError``, saying what to run); with a factory,
+    at startup.  ``schema_builder(env, extensions)`` replaces
+    :func:`openjxc.graphql.build_schema` (tests, embedding).
     """
+    if settings is None and not isinstance(env_or_factory, Environment):
+        settings = Settings.from_env()
     service = _Service(env_or_factory, settings, check_migrations, schema_builder)
     if isinstance(env_or_factory, Environment):
         service.start()

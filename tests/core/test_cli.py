@@ -83,3 +83,28 @@ def test_an_unreachable_postgresql_is_a_message_not_a_traceback() -> None:
     assert result.exit_code == 1
     assert "database error" in result.output or "connection" in result.output.lower()
     assert "Traceback" not in result.output
+
+
+def test_worker_once_evaluates_alerts_and_drains_the_outbox(database_url: str) -> None:
+    assert run("init", "--edition", "basic", "--database", database_url).exit_code == 0
+    from openjxc.core.env import Environment
+    from openjxc.core.outbox import enqueue
+
+    env = Environment.open(database_url)
+    with env.unit_of_work() as session:
+        enqueue(session, handler_id="nobody:listens", payload={"x": 1})
+    env.database.dispose()
+    result = run("worker", "--once", "--database", database_url)
+    assert result.exit_code == 0, result.output
+    assert "processed 1 messages" in result.output
+
+
+def test_user_create_then_refuses_a_duplicate(database_url: str) -> None:
+    assert run("init", "--edition", "basic", "--database", database_url).exit_code == 0
+    result = run("user", "create", "alice", "--password", "s3cret-pass", "--role", "admin",
+                 "--database", database_url)
+    assert result.exit_code == 0, result.output
+    again = CliRunner().invoke(cli, ["user", "create", "ALICE", "--password", "s3cret-pass",
+                                     "--database", database_url])
+    assert again.exit_code == 1
+    assert "Traceback" not in again.output

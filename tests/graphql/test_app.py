@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
 from sqlalchemy import func, select
@@ -284,3 +285,21 @@ def test_the_users_own_language_wins_over_the_browsers(client: TestClient,
     assert post(client, "{ locale }", english_user, **headers)["data"] == {"locale": "en"}
     assert post(client, "{ locale }", **headers)["data"] == {"locale": "zh_CN"}
     assert post(client, "{ locale }", **{"accept-language": "en"})["data"] == {"locale": "en"}
+
+
+@pytest.mark.anyio
+async def test_a_factory_app_resolves_its_environment_on_first_use(env: Environment) -> None:
+    made: list[Environment] = []
+
+    def factory() -> Environment:
+        made.append(env)
+        return env
+
+    app = create_app(factory, Settings(), schema_builder=build_test_schema)
+    assert made == []  # importing or creating the app opens no database
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
+        answer = await client.post("/graphql", json={"query": "{ hello }"})
+        assert answer.json() == {"data": {"hello": "hello"}}
+        assert (await client.get("/readyz")).status_code == 200
+    assert made == [env]
