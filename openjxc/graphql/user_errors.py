@@ -34,10 +34,10 @@ from __future__ import annotations
 import sys
 import types
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
-from strawberry.types.enum import has_enum_definition
+from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 
 
 @strawberry.interface(description="A problem with a mutation's input; nothing was changed.")
@@ -69,6 +69,15 @@ def make_user_error_type(domain: str, codes: type[Enum], *,
     cls = types.new_class(f"{domain}Error", (UserError,), {},
                           lambda ns: ns.update(namespace))
     return strawberry.type(cls, name=f"{domain}Error", description=namespace["__doc__"])
+
+
+def error_code_enum(error_type: type[Any]) -> type[Enum]:
+    """The code enum of a ``<Domain>Error`` type, however it was declared (reading
+    ``__annotations__`` gives a string in modules with postponed annotations)."""
+    code = error_type.__strawberry_definition__.get_field("code")
+    if code is None or not isinstance(code.type, StrawberryEnumDefinition):
+        raise TypeError(f"{error_type!r} is not a <Domain>Error type with an enum code")
+    return cast("type[Enum]", code.type.wrapped_cls)
 
 
 @strawberry.enum(description="Reasons the kernel itself gives in payload errors.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
+import pytest
 import strawberry
 from gql_fakes import CatalogError, Category, Product, catalog_contribution
 from gql_support import FakeEnv, Grant, execute
@@ -12,6 +13,7 @@ from graphql import GraphQLError, located_error
 
 from openjxc.graphql import (
     Contribution,
+    CoreError,
     CoreErrorCode,
     Forbidden,
     UserError,
@@ -21,6 +23,7 @@ from openjxc.graphql import (
     make_user_error_type,
     print_sdl,
 )
+from openjxc.graphql.user_errors import error_code_enum
 
 Scannable = Annotated[Product | Category, strawberry.union("Scannable")]
 
@@ -68,6 +71,13 @@ def test_a_plain_enum_is_named_after_its_domain() -> None:
         "__typename": "StockError", "field": ["lines", "0", "quantity"],
         "message": "Only 3 left.", "code": "INSUFFICIENT_STOCK"}]}
     assert "enum StockErrorCode" in SCHEMA.as_str()
+
+
+def test_the_code_enum_of_an_error_type_is_found_however_declared() -> None:
+    assert error_code_enum(StockError) is StockErrorCode
+    assert error_code_enum(CoreError) is CoreErrorCode
+    with pytest.raises(TypeError):
+        error_code_enum(Product)
 
 
 def test_the_kernel_error_codes() -> None:
