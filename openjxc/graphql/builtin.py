@@ -9,6 +9,7 @@ Kernel features with an API of their own (``me``, ``tokenCreate``, ``addons``,
 from __future__ import annotations
 
 from openjxc.graphql.contribution import Contribution
+from openjxc.graphql.kernel_api import kernel_api_contribution
 from openjxc.graphql.pagination import PageInfo
 from openjxc.graphql.relay import Node, node_field, nodes_field
 from openjxc.graphql.user_errors import CoreError, CoreErrorCode, UserError
@@ -21,4 +22,5 @@ def kernel_contributions() -> list[Contribution]:
             types=[Node, PageInfo, UserError, CoreErrorCode, CoreError],
             queries=[node_field, nodes_field],
         ),
+        kernel_api_contribution(),
     ]

@@ -24,6 +24,7 @@ from strawberry.types import Info
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import translate
 from openjxc.graphql.context import get_session
+from openjxc.graphql.user_errors import error_code_enum
 
 T = TypeVar("T")
 
@@ -35,7 +36,7 @@ def user_errors(errors: list[FieldError], error_type: Any, locale: str | None = 
     A code the domain's enum lacks is a programming error (the enum is the API's promise
     to clients), so it raises instead of inventing a code.
     """
-    codes: type[Enum] = error_type.__annotations__["code"]
+    codes: type[Enum] = error_code_enum(error_type)
     return [
         error_type(field=list(error.field) or None, code=codes(error.code),
                    message=translate(error.message, locale, **error.params))

@@ -101,9 +101,8 @@ def test_rule_events_may_be_named_when_the_environment_knows_the_event(
     assert scheduler.run_due(T0).evaluated == ["stock.by_class", "stock.by_name"]
 
     unknown = Facts()
-    env = build_env(make_addon([unknown.rule(on_events=("nobody.knows.this",))]))
     with pytest.raises(BootError, match="listens to 'nobody.knows.this'"):
-        Alerting.for_environment(env)
+        build_env(make_addon([unknown.rule(on_events=("nobody.knows.this",))]))
 
 
 def test_a_failing_rule_is_reported_retried_later_and_blocks_no_other_rule(
@@ -140,10 +139,9 @@ def test_a_rule_key_declared_twice_is_a_boot_error(
 ) -> None:
     facts = Facts()
     first, second = make_addon([facts.rule()]), make_addon([facts.rule()])
-    env = build_env(first, second)
     with pytest.raises(BootError, match=r"duplicate alert rule 'stock.below_safety' "
                                         rf"\({first.name} and {second.name}\)"):
-        Alerting.for_environment(env)
+        build_env(first, second)
 
 
 @pytest.mark.parametrize(("rule", "problem"), [
@@ -155,9 +153,8 @@ def test_a_rule_key_declared_twice_is_a_boot_error(
 def test_a_malformed_rule_is_a_boot_error(
     make_addon: AddonFactory, build_env: EnvFactory, rule: AlertRule, problem: str
 ) -> None:
-    env = build_env(make_addon([rule]))
     with pytest.raises(BootError, match=problem):
-        Alerting.for_environment(env)
+        build_env(make_addon([rule]))
 
 
 def test_a_channel_named_like_a_builtin_one_is_a_boot_error(
@@ -169,10 +166,9 @@ def test_a_channel_named_like_a_builtin_one_is_a_boot_error(
         def deliver(self, alert_payload: Any, config: Any) -> None: ...
 
     addon = make_addon(channels=[OtherMail()])
-    env = build_env(addon)
     with pytest.raises(BootError, match=rf"duplicate alert channel 'email' \(core and "
                                         rf"{addon.name}\)"):
-        Alerting.for_environment(env)
+        build_env(addon)
 
 
 def test_the_kernel_alone_has_the_email_and_webhook_channels_and_no_rules(

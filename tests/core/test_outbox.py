@@ -317,19 +317,19 @@ def test_outbox_consumers_receive_rows_by_prefix(make_env: EnvFactory) -> None:
 
     env = make_env([], Settings(outbox_max_attempts=1))
     register_consumer(env, "channel", any_channel)
-    register_consumer(env, "channel:webhook", webhook)
+    register_consumer(env, "test:consumer", webhook)
     with pytest.raises(ValueError, match="already registered"):
         register_consumer(env, "channel", any_channel)
 
     with env.unit_of_work() as session:
-        enqueue(session, handler_id="channel:webhook:7", payload={"alert": 3, "text": "低库存"},
+        enqueue(session, handler_id="test:consumer:7", payload={"alert": 3, "text": "低库存"},
                 event_name="alert.raised")
         enqueue(session, handler_id="channel:sms", payload=[1, 2])
         enqueue(session, handler_id="channelx", payload=None)  # no such prefix
 
     assert OutboxWorker(env).run_once() == 3
     assert got == [
-        ("webhook", "channel:webhook:7", {"alert": 3, "text": "低库存"}),
+        ("webhook", "test:consumer:7", {"alert": 3, "text": "低库存"}),
         ("channel", "channel:sms", [1, 2]),
     ]
     unknown = rows(env)[2]
@@ -341,9 +341,9 @@ def test_consumers_belong_to_their_environment(make_env: EnvFactory) -> None:
     got: list[str] = []
     with_channel = make_env([])
     without_channel = make_env([], Settings(outbox_max_attempts=1))
-    register_consumer(with_channel, "channel:webhook", lambda d, env: got.append(d.handler_id))
+    register_consumer(with_channel, "test:consumer", lambda d, env: got.append(d.handler_id))
     with without_channel.unit_of_work() as session:
-        enqueue(session, handler_id="channel:webhook", payload={})
+        enqueue(session, handler_id="test:consumer", payload={})
 
     assert OutboxWorker(without_channel).run_once() == 1
     assert got == []
