@@ -14,15 +14,17 @@ caller's locale::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 from strawberry.types import Info
+from strawberry.types.unset import UNSET
 
 from openjxc.core.errors import FieldError, ValidationFailed
-from openjxc.core.i18n import translate
+from openjxc.core.i18n import KernelMessages, translate
 from openjxc.graphql.context import get_session
 from openjxc.graphql.user_errors import error_code_enum
 
@@ -54,3 +56,45 @@ def run_service(info: Info[Any, Any], action: Callable[[Session], T], error_type
     except ValidationFailed as exc:
         locale = getattr(info.context, "locale", None)
         return None, user_errors(exc.errors, error_type, locale)
+
+
+def run_posting(info: Info[Any, Any], action: Callable[[Session], T], error_type: Any, *,
+                scope: str, idempotency_key: str | None, request: Any,
+                encode: Callable[[T], Any], decode: Callable[[Session, Any], T],
+                ) -> tuple[T | None, list[Any]]:
+    """:func:`run_service` for posting mutations that accept ``idempotencyKey`` (API.md).
+
+    The same key with the same input (from the same user) returns the first answer —
+    ``decode(session, stored)`` rebuilds it from what ``encode(result)`` stored — and
+    changes nothing; the same key with other input is refused with
+    ``IDEMPOTENCY_KEY_REUSED`` (which the domain's error enum must declare).  A refused
+    operation stores no key, so a corrected retry with the same key runs.
+    """
+    from openjxc.core.idempotency import IdempotencyKeyReused, run_idempotent
+
+    principal = getattr(info.context, "principal", None)
+    user = getattr(principal, "user_id", None)
+    session = get_session(info)
+    try:
+        with session.begin_nested():
+            result = run_idempotent(
+                session, scope=f"{scope}:{user}", key=idempotency_key,
+                request={"input": _plain(request)}, action=lambda: action(session),
+                encode=encode, decode=lambda stored: decode(session, stored))
+            return result, []
+    except ValidationFailed as exc:
+        return None, user_errors(exc.errors, error_type, getattr(info.context, "locale", None))
+    except IdempotencyKeyReused:
+        reused = FieldError("IDEMPOTENCY_KEY_REUSED", KernelMessages.IDEMPOTENCY_KEY_REUSED,
+                            field="idempotencyKey")
+        return None, user_errors([reused], error_type, getattr(info.context, "locale", None))
+
+
+def _plain(value: Any) -> Any:
+    """A strawberry input as plain data (unset fields left out), for hashing."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not UNSET}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import strawberry
 from sqlalchemy import Select, select
@@ -55,8 +55,7 @@ class ApiKey(Node):
     last_used_at: datetime | None
 
     @classmethod
-    def from_row(cls, found: tuple[ApiKeyRow, str]) -> ApiKey:
-        row, username = found
+    def from_row(cls, row: ApiKeyRow, username: str) -> ApiKey:
         return cls(pk=row.id, name=row.name, prefix=row.prefix, username=username,
                    permissions=sorted(row.scopes or ()), created_at=row.created_at,
                    expires_at=row.expires_at, revoked_at=row.revoked_at,
@@ -64,12 +63,14 @@ class ApiKey(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[ApiKey | None]:
-        rows = get_session(info).execute(_keys().where(ApiKeyRow.id.in_(pks))).tuples()
-        return align(pks, [cls.from_row(r) for r in rows], key=lambda k: k.pk)
+        rows = get_session(info).execute(_keys().where(ApiKeyRow.id.in_(pks)))
+        return align(pks, [cls.from_row(*r) for r in rows], key=lambda k: k.pk)
 
 
-def _keys() -> Select[tuple[ApiKeyRow, str]]:
-    return select(ApiKeyRow, UserRow.username).join(UserRow, UserRow.id == ApiKeyRow.user_id)
+def _keys() -> Select[Any]:
+    """API keys with their owner's username."""
+    stmt = select(ApiKeyRow, UserRow.username).join(UserRow, UserRow.id == ApiKeyRow.user_id)
+    return cast("Select[Any]", stmt)  # SQLAlchemy 2.0 and 2.1 spell row types differently
 
 
 @strawberry.input(description="Narrow the API key list; all given conditions must hold.")
@@ -91,7 +92,7 @@ def api_keys(info: Info[Any, Any], filter: ApiKeyFilter | None = None,
             stmt = stmt.where(revoked if filter.revoked else ~revoked)
     return paginate(get_session(info), stmt, first=first, after=after, last=last,
                     before=before, sort_keys=[ApiKeyRow.created_at.desc()],
-                    to_node=ApiKey.from_row, info=info)
+                    to_node=lambda found: ApiKey.from_row(*found), info=info)
 
 
 @strawberry.input(description="A new API key.")
@@ -154,7 +155,7 @@ def api_key_create(info: Info[Any, Any], input: ApiKeyCreateInput) -> ApiKeyCrea
     if owner is None:
         errors.insert(0, payload_error(info, AccountError, AccountErrorCode.NOT_FOUND,
                                        Messages.USER_NOT_FOUND, ["username"]))
-    if errors:
+    if owner is None or errors:
         return ApiKeyCreatePayload(errors=errors)
     try:
         with session.begin_nested():
@@ -165,8 +166,8 @@ def api_key_create(info: Info[Any, Any], input: ApiKeyCreateInput) -> ApiKeyCrea
         # net for one it may gain later, so that the answer is still a payload error.
         return ApiKeyCreatePayload(errors=[payload_error(
             info, AccountError, AccountErrorCode.INVALID, KernelMessages.INVALID_INPUT)])
-    row = session.execute(_keys().where(ApiKeyRow.id == issued.id)).tuples().one()
-    return ApiKeyCreatePayload(api_key=ApiKey.from_row(row), key=issued.key, errors=[])
+    row = session.execute(_keys().where(ApiKeyRow.id == issued.id)).one()
+    return ApiKeyCreatePayload(api_key=ApiKey.from_row(*row), key=issued.key, errors=[])
 
 
 @strawberry.input(description="The API key to revoke.")
@@ -197,8 +198,8 @@ def api_key_revoke(info: Info[Any, Any], input: ApiKeyRevokeInput) -> ApiKeyRevo
     # Revoking a revoked key changes nothing and is no error: the caller's wish holds.
     revoke_api_key(session, pk)
     row = session.execute(_keys().where(ApiKeyRow.id == pk)
-                          .execution_options(populate_existing=True)).tuples().one()
-    return ApiKeyRevokePayload(api_key=ApiKey.from_row(row), errors=[])
+                          .execution_options(populate_existing=True)).one()
+    return ApiKeyRevokePayload(api_key=ApiKey.from_row(*row), errors=[])
 
 
 api_keys_field = field(api_keys, permission=MANAGE, name="apiKeys",
