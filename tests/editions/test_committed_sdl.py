@@ -25,6 +25,7 @@ def test_committed_sdl_matches_the_code(edition: str) -> None:
 
 def test_the_promised_kernel_and_basic_names_exist() -> None:
     sdl = (SCHEMA_DIR / "basic.graphql").read_text(encoding="utf-8")
-    for name in ("node(", "nodes(", "products(", "product(", "categories(",
+    for name in ("me:", "node(", "nodes(", "addons(", "alerts(", "tokenCreate(",
+                 "tokenRevoke(", "alertAcknowledge(", "products(", "product(", "categories(",
                  "productCreate(", "categoryCreate("):
         assert f"  {name}" in sdl, name

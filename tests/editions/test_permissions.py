@@ -19,6 +19,7 @@ def test_every_field_of_every_edition_declares_a_declared_permission(edition: st
     assert roots, "the schema has root fields"
     public = {name for name, permission in roots.items() if permission is None}
     assert public <= PUBLIC_ROOT_FIELDS
+    assert "Mutation.tokenCreate" in public, "signing in is the one door open to everyone"
     below = field_permissions(schema)
     declared = env.permissions.names
     undeclared = {where: p for where, p in {**roots, **below}.items()

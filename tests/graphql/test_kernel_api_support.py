@@ -33,15 +33,15 @@ mutation($input: TokenCreateInput!) {
 """
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 with toy parameters: these tests are about the API, not the hash's cost."""
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with toy parameters: these tests are about the API, not the hash's cost.
+    (Each test module wraps this and :func:`basic_shop` in fixtures of its own.)"""
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher(
         time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
 
 
-@pytest.fixture
-def env(database_url: str) -> Iterator[Environment]:
+def basic_shop(database_url: str) -> Iterator[Environment]:
+    """A basic-edition database with every table, the kernel's included."""
     env = Environment.for_edition("basic", database_url=database_url, settings=SETTINGS)
     create_database(env)
     yield env

@@ -119,6 +119,8 @@ class Alert(Node):
 
     @classmethod
     def from_row(cls, row: AlertRow) -> Alert:
+        # Through the payload, so that a row read here and a subscriber's notice can
+        # never disagree on what an alert looks like.
         return cls.from_payload(row.to_payload())
 
     @classmethod
