@@ -21,6 +21,10 @@ from :meth:`ReportRegistry.get`.
 Why the PDF needs care: WeasyPrint draws every glyph from a font fontconfig finds.  A
 server without a Chinese font prints a contract full of empty boxes without any error, so
 :meth:`ReportRegistry.render_pdf` refuses to run when :func:`cjk_font_available` is false.
+
+The template filters (``money``, ``date``, ``qty``, ``amount_in_words``) live in
+:mod:`openjxc.core.report_filters`; writing the PDF, and what it may read while doing so, in
+:mod:`openjxc.core.pdf`.
 """
 
 from __future__ import annotations
@@ -31,14 +35,15 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 
 from openjxc.core.errors import BootError, ConfigError, OpenJXCError
+from openjxc.core.pdf import _template_files_fetcher as _template_files_fetcher  # old home
+from openjxc.core.pdf import html_to_pdf
+from openjxc.core.report_filters import FILTERS
 
 if TYPE_CHECKING:
     from openjxc.core.addons import AddonManifest
@@ -220,12 +225,7 @@ class ReportRegistry:
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
-            jinja.filters.update(
-                money=_money_filter,
-                amount_in_words=_amount_in_words_filter,
-                date=_date_filter,
-                qty=_qty_filter,
-            )
+            jinja.filters.update(FILTERS)
             self._jinja[owner] = jinja
         return jinja
 
@@ -261,14 +261,7 @@ class ReportRegistry:
                 "`apt-get install fonts-noto-cjk`"
             )
         html = self.render_html(name, id, session, locale)
-        # Imported here: WeasyPrint loads Pango and friends, a cost every process that
-        # imports the kernel would pay without ever printing.
-        import weasyprint
-
-        roots = self.template_dirs(owner)
-        document = weasyprint.HTML(string=html, base_url=roots[0].as_uri() + "/",
-                                   url_fetcher=_template_files_fetcher(roots))
-        return bytes(document.write_pdf())
+        return html_to_pdf(html, self.template_dirs(owner))
 
     @staticmethod
     def _locale(locale: str | None) -> str:
@@ -284,89 +277,6 @@ class ReportRegistry:
                 f"unsupported locale {locale!r}; supported: {', '.join(SUPPORTED_LOCALES)}"
             )
         return resolved
-
-
-# -- filters ---------------------------------------------------------------------------
-# Filters read the locale from the render context, so one Jinja2 environment per owner
-# serves every locale.
-
-
-def _decimal(value: object) -> Decimal:
-    """Money and quantities are Decimal; a float here is a bug upstream, not a rounding."""
-    if isinstance(value, bool | float) or not isinstance(value, Decimal | int):
-        raise TypeError(f"expected a Decimal amount, got {value!r} ({type(value).__name__})")
-    return Decimal(value)
-
-
-@jinja2.pass_context
-def _money_filter(context: jinja2.runtime.Context, value: object) -> str:
-    """``{{ order.total|money }}`` → ``¥12,345.67`` (per locale); empty for None."""
-    if value is None:
-        return ""
-    amount = _decimal(value)
-    from openjxc.core.i18n import format_money
-
-    return str(format_money(amount, context.get("locale")))
-
-
-def _amount_in_words_filter(value: object) -> str:
-    """``{{ order.total|amount_in_words }}`` → ``壹万贰仟叁佰肆拾伍元陆角柒分``."""
-    if value is None:
-        return ""
-    amount = _decimal(value)
-    from openjxc.core.amounts import amount_in_words
-
-    return str(amount_in_words(amount))
-
-
-@jinja2.pass_context
-def _date_filter(context: jinja2.runtime.Context, value: date | datetime | None) -> str:
-    """``{{ order.date|date }}`` → ``2024年5月6日`` (per locale); empty for None."""
-    if value is None:
-        return ""
-    from openjxc.core.i18n import format_date
-
-    return str(format_date(value, context.get("locale")))
-
-
-@jinja2.pass_context
-def _qty_filter(context: jinja2.runtime.Context, value: object) -> str:
-    """``{{ line.quantity|qty }}`` → ``1,234.5``: grouped, at the stored precision, without
-    padding zeros (``2.000`` prints as ``2``); empty for None."""
-    if value is None:
-        return ""
-    quantity = _decimal(value)
-    from openjxc.core.i18n import format_quantity
-
-    return str(format_quantity(quantity, context.get("locale")))
-
-
-def _template_files_fetcher(roots: Sequence[Path]) -> Any:
-    """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files under ``roots``.
-
-    Templates may show images and stylesheets shipped beside them; a value from the
-    database that ends up in a ``src`` attribute must not make the server read
-    ``/etc/passwd`` or call an internal URL while printing.
-    """
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
-    from weasyprint.urls import URLFetcher
-
-    resolved = [root.resolve() for root in roots]
-
-    class TemplateFilesFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            parts = urlsplit(url)
-            if parts.scheme == "file":
-                path = Path(url2pathname(parts.path)).resolve()
-                if not any(path.is_relative_to(root) for root in resolved):
-                    raise ValueError(f"{url} is outside the report templates directories")
-            elif parts.scheme != "data":
-                raise ValueError(f"{url}: reports may only use template files and data: URLs")
-            return super().fetch(url, headers)
-
-    return TemplateFilesFetcher(allowed_protocols=("file", "data"))
 
 
 # -- fonts -----------------------------------------------------------------------------

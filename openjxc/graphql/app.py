@@ -17,6 +17,10 @@ to the log under the same id: a user's screenshot finds the log line.
 
 The app refuses to start on a database whose migrations are behind the code, saying what
 to run: a server that half-works on an old schema corrupts data quietly.
+
+This module serves ``/graphql`` and assembles the app; the other endpoints live in
+:mod:`openjxc.graphql.http` and the error masking in :mod:`openjxc.graphql.masking`
+(their public names are re-exported here).
 """
 
 from __future__ import annotations
@@ -29,19 +33,17 @@ from typing import Any, cast
 
 import strawberry
 from cross_web import HTTPException
-from graphql import GraphQLError, GraphQLSyntaxError
-from sqlalchemy import text
+from graphql import GraphQLError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -51,85 +53,52 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from openjxc import KERNEL_VERSION
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment, installed_addons
-from openjxc.core.errors import BootError, ConfigError, MigrationError, OpenJXCError
-from openjxc.core.i18n import KernelMessages, Translator
+from openjxc.core.errors import MigrationError
+from openjxc.core.i18n import Translator
 from openjxc.core.migrate import check_up_to_date
-from openjxc.core.reports import ReportNotFound, ReportRegistry
 from openjxc.graphql.context import (
-    INTERNAL_SERVER_ERROR,
     RequestContext,
     RequestIdMiddleware,
     UnitOfWorkExtension,
     authenticate_bearer,
     bearer_of,
-    internal_error,
     locale_for,
-    log,
     request_id_of,
 )
+from openjxc.graphql.http import healthz, readyz_endpoint, report_endpoint
 from openjxc.graphql.limits import BodySizeLimit, protection_extensions
+from openjxc.graphql.masking import (
+    ErrorMasking,
+    error_response,
+    internal_response,
+    is_expected,
+)
+
+__all__ = [
+    "TOO_MANY_SUBSCRIPTIONS",
+    "EnvironmentSource",
+    "ErrorMasking",
+    "GraphQLView",
+    "SchemaBuilder",
+    "SubscriptionsOverWebSocket",
+    "TransportWSHandler",
+    "app_extensions",
+    "app_factory",
+    "create_app",
+    "ensure_database_ready",
+    "healthz",
+    "is_expected",
+]
 
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
-#: Errors of the server's own making: never shown to a client, whatever their class says.
-_SERVER_FAULTS = (BootError, ConfigError, MigrationError)
 
 EnvironmentSource = Environment | Callable[[], Environment]
 SchemaBuilder = Callable[[Environment, Sequence[Any]], strawberry.Schema]
 
 
-# -- errors ----------------------------------------------------------------------------------
-
-def is_expected(error: GraphQLError) -> bool:
-    """Whether a client may see this error as it is.
-
-    Expected: graphql-core's own (syntax, validation, variable coercion, the protection
-    limits), errors raised on purpose as GraphQL errors (``ApiError``: UNAUTHENTICATED,
-    FORBIDDEN …) and the kernel's domain errors (each has a stable code).  Everything else
-    (a database outage, a bug, a misconfiguration) is masked.
-    """
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        return True
-    if isinstance(original, OpenJXCError):
-        return not isinstance(original, _SERVER_FAULTS)
-    # Before execution (no path), a scalar refusing a variable's value is the client's
-    # mistake, and graphql-core names the variable in the message.
-    return error.path is None and isinstance(original, ValueError | TypeError)
-
-
-def _code_for(error: GraphQLError) -> str:
-    original = error.original_error
-    if isinstance(original, OpenJXCError):
-        return original.code
-    if isinstance(error, GraphQLSyntaxError):
-        return "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
-
-
-class ErrorMasking(MaskErrors):
-    """Masks unexpected errors (see :func:`is_expected`) and gives every error a code.
-
-    A masked error becomes the localised "Internal server error" with
-    ``INTERNAL_SERVER_ERROR`` and ``requestId``; its trace is logged with the request id.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not is_expected(error))
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        context = self.execution_context.context
-        processed: list[GraphQLError] = []
-        for error in errors:
-            if not is_expected(error):
-                processed.append(internal_error(error.original_error, context, source=error))
-                continue
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": _code_for(error)}
-            processed.append(error)
-        return processed
+# -- schema extensions -----------------------------------------------------------------------
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -151,26 +120,6 @@ def app_extensions(settings: Settings) -> list[type[SchemaExtension]]:
     work (an extension listed later finishes first, so the session ends before masking)."""
     return [*protection_extensions(settings), SubscriptionsOverWebSocket, ErrorMasking,
             UnitOfWorkExtension]
-
-
-def _error_body(code: str, message: str, request_id: str | None, **extra: Any) -> dict[str, Any]:
-    extensions = {"code": code, **extra}
-    if request_id:
-        extensions["requestId"] = request_id
-    return {"errors": [{"message": message, "extensions": extensions}]}
-
-
-def _error_response(status: int, code: str, message: str, request_id: str | None,
-                    headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(_error_body(code, message, request_id), status_code=status,
-                        headers=headers)
-
-
-def _internal_response(exc: BaseException, request_id: str, locale: str | None) -> Response:
-    log.error("request %s: unexpected error: %s", request_id, exc,
-              exc_info=(type(exc), exc, exc.__traceback__))
-    return _error_response(500, INTERNAL_SERVER_ERROR,
-                           KernelMessages.INTERNAL_ERROR.resolve(locale), request_id)
 
 
 # -- GraphQL over HTTP and WebSocket ---------------------------------------------------------
@@ -256,11 +205,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 try:
                     response = await self.run(request, context=context)
                 except HTTPException as exc:
-                    response = _error_response(exc.status_code, "BAD_REQUEST", exc.reason,
-                                               request_id)
+                    response = error_response(exc.status_code, "BAD_REQUEST", exc.reason,
+                                              request_id)
         except Exception as exc:
-            response = _internal_response(exc, request_id,
-                                          context.locale if context else None)
+            response = internal_response(exc, request_id,
+                                         context.locale if context else None)
         finally:
             if context is not None:
                 context.close()
@@ -289,7 +238,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return UNSET
 
 
-# -- health, readiness, reports -------------------------------------------------------------
+# -- the service ----------------------------------------------------------------------------
 
 class _Service:
     """The environment served, resolved once (now, or at startup for a factory); as an
@@ -355,72 +304,6 @@ def ensure_database_ready(env: Environment) -> None:
     check_up_to_date(env)
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": KERNEL_VERSION})
-
-
-def _readiness(service: _Service) -> str | None:
-    """None when ready, else why not."""
-    try:
-        env = service.env
-        with env.database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        check_up_to_date(env)
-    except OpenJXCError as exc:
-        return exc.message
-    except Exception as exc:
-        log.warning("readiness: database unreachable: %s", exc)
-        return f"database unreachable ({type(exc).__name__})"
-    return None
-
-
-async def _report(service: _Service, request: Request) -> Response:
-    request_id = request_id_of(request.scope)
-    try:
-        return await _render_report(service, request, request_id)
-    except Exception as exc:
-        return _internal_response(exc, request_id, None)
-
-
-async def _render_report(service: _Service, request: Request, request_id: str) -> Response:
-    env = service.env
-    settings = service.settings
-    accept_language = request.headers.get("accept-language")
-    principal = await authenticate_bearer(env, bearer_of(request.headers.get("authorization")))
-    locale = locale_for(principal, accept_language, settings)
-    if principal is None:
-        return _error_response(401, "UNAUTHENTICATED",
-                               KernelMessages.AUTHENTICATION_REQUIRED.resolve(locale),
-                               request_id, headers={"WWW-Authenticate": "Bearer"})
-    name: str = request.path_params["name"]
-    record_id: int = request.path_params["id"]
-    registry = ReportRegistry.for_environment(env)
-    not_found = _error_response(404, "NOT_FOUND", KernelMessages.NOT_FOUND.resolve(locale),
-                                request_id)
-    try:
-        report = registry.get(name)
-    except ReportNotFound:
-        return not_found
-    if not principal.has(report.permission):
-        return _error_response(403, "FORBIDDEN",
-                               KernelMessages.PERMISSION_DENIED.resolve(locale), request_id)
-
-    def render() -> bytes:
-        with Translator.for_environment(env).activate(locale), \
-                env.unit_of_work(readonly=True) as session:
-            return registry.render_pdf(name, record_id, session, locale)
-
-    try:
-        pdf = await run_in_threadpool(render)
-    except ReportNotFound:
-        return not_found
-    except Exception as exc:
-        return _internal_response(exc, request_id, locale)
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{name}-{record_id}.pdf"',
-        "Cache-Control": "private, no-store",
-    })
-
 
 # -- the app ---------------------------------------------------------------------------------
 
@@ -444,15 +327,6 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
         service.start()
     resolved = service.settings
 
-    async def readyz(request: Request) -> Response:
-        reason = await run_in_threadpool(_readiness, service)
-        if reason is None:
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
-
-    async def report(request: Request) -> Response:
-        return await _report(service, request)
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.start()
@@ -467,8 +341,8 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
             Route("/graphql", service, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", service),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/reports/{name}/{id:int}.pdf", report, methods=["GET"]),
+            Route("/readyz", readyz_endpoint(service), methods=["GET"]),
+            Route("/reports/{name}/{id:int}.pdf", report_endpoint(service), methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
