@@ -44,7 +44,16 @@ typecheck:
 pytest:
 	$(BIN)/pytest -q
 
+# bench_http.py drives the server with wrk (Python generator as a fallback, which costs the
+# server CPU on a small machine); install it where we may (Debian, as root).
 bench: setup
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing wrk"; \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+		 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)) \
+		|| echo "warning: could not install wrk; bench_http.py falls back to Python"; \
+	else echo "warning: wrk not found; bench_http.py falls back to a Python load generator"; fi
 	@for b in benchmarks/bench_*.py; do $(BIN)/python $$b; done
 
 schema: setup
