@@ -93,6 +93,25 @@ class AddonConformance:
             public = sorted(field for field, perm in permissions.items() if perm is None)
             assert set(public) <= PUBLIC_ROOT_FIELDS, f"unexpected public fields: {public}"
 
+    def test_every_enum_it_offers_has_labels(self) -> None:
+        from enum import Enum
+
+        from strawberry.types.enum import StrawberryEnumDefinition
+
+        from openjxc.core.i18n import missing_enum_labels
+
+        env = self._minimal_env()
+        for owner, contribution in env.contributions("register_graphql"):
+            if owner != self.addon:
+                continue
+            for declared in contribution.types:
+                definition = getattr(declared, "__strawberry_definition__", None)
+                if isinstance(declared, type) and issubclass(declared, Enum) and (
+                        isinstance(definition, StrawberryEnumDefinition)) and not (
+                        definition.name.endswith("ErrorCode")):
+                    assert missing_enum_labels(declared) == [], (
+                        f"{definition.name} needs __labels__ for every value")
+
     def test_every_message_has_zh_cn_and_en(self) -> None:
         from openjxc.core.i18n import missing_translations
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from openjxc.addons.base_jxc.catalog import models as catalog
 from openjxc.addons.base_jxc.catalog.api import Product
+from openjxc.core.i18n import _
 from openjxc.graphql import (
     Connection,
     Contribution,
@@ -34,6 +35,9 @@ from .models import WarrantyPolicy as PolicyRow
 class WarrantyStart(Enum):
     DELIVERY = "delivery"
     INSTALLATION = "installation"
+
+    __labels__ = {"DELIVERY": _("On delivery"),
+                  "INSTALLATION": _("On installation")}
 
 
 @strawberry.enum

@@ -41,6 +41,7 @@ from .api_keys import (
 )
 from .errors import AccountError, AccountErrorCode, AlertError, AlertErrorCode
 from .identity import Role, User, UserScope, me_field
+from .labels import EnumValueLabel, enum_labels_field
 from .tokens import token_create_field, token_revoke_field
 
 
@@ -49,8 +50,9 @@ def kernel_api_contribution() -> Contribution:
     return Contribution(
         types=[User, Role, UserScope, AccountError, AccountErrorCode, ApiKey, ApiKeyFilter,
                Addon, AddonTier, Alert, AlertStatus, AlertSeverity, AlertSubject, AlertFilter,
-               AlertSort, AlertChange, AlertChangeKind, AlertError, AlertErrorCode],
-        queries=[me_field, addons_field, alerts_field, api_keys_field],
+               AlertSort, AlertChange, AlertChangeKind, AlertError, AlertErrorCode,
+               EnumValueLabel],
+        queries=[me_field, addons_field, alerts_field, api_keys_field, enum_labels_field],
         mutations=[token_create_field, token_revoke_field, api_key_create_field,
                    api_key_revoke_field, alert_acknowledge_field],
         subscriptions=[alert_opened_field, alert_changed_field],

@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from openjxc.core.i18n import _
 from openjxc.graphql import (
     Connection,
     Contribution,
@@ -34,6 +35,9 @@ class Tracking(Enum):
     NONE = "none"
     BATCH = "batch"
     SERIAL = "serial"
+
+    __labels__ = {"NONE": _("Not tracked"), "BATCH": _("By batch"),
+                  "SERIAL": _("By serial number")}
 
 
 @strawberry.enum
