@@ -9,7 +9,7 @@ frontend fetches them once per enum and locale instead of keeping its own copy.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -30,7 +30,7 @@ def enum_labels(info: Info[Any, Any], enum: str) -> list[EnumValueLabel]:
     definition = info.schema.get_type_by_name(enum)
     if not isinstance(definition, StrawberryEnumDefinition):
         raise BadUserInput(f"{enum!r} is not an enum of this schema")
-    wrapped: type[Enum] = definition.wrapped_cls
+    wrapped = cast("type[Enum]", definition.wrapped_cls)
     locale = getattr(info.context, "locale", None)
     return [EnumValueLabel(value=member.name, label=enum_label(member, locale))
             for member in wrapped]
