@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,7 @@ def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> No
         if progress:
             progress(label, step, total)
 
-    with env.database.engine.begin() as connection:
+    with env.database.engine.connect() as connection, schema_change(connection):
         config = alembic_config(env, connection)
         for branch in branches:
             command.upgrade(config, f"{branch}@head")
@@ -187,6 +188,34 @@ def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> No
                 session.flush()
                 advance(f"installed {name}")
             sync_role_templates(session, env)
+
+
+@contextmanager
+def schema_change(connection: Connection) -> Iterator[Connection]:
+    """One transaction for a schema change, safe for SQLite's table rebuilds.
+
+    SQLite alters a table by copying it and dropping the original ("batch" mode); with
+    foreign keys enforced, dropping a parent fires ``ON DELETE CASCADE`` and empties its
+    children.  So on SQLite enforcement is paused for the change (the pragma only takes
+    effect outside a transaction), the whole database is checked with
+    ``PRAGMA foreign_key_check`` before commit, and enforcement resumes afterwards.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    raw = connection.connection.driver_connection if sqlite else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            yield connection
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise MigrationError(
+                        f"the schema change leaves {len(broken)} rows pointing at nothing "
+                        f"(first: table {broken[0][0]}, row {broken[0][1]})")
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def compare_models(env: Environment, connection: Connection,

@@ -129,3 +129,33 @@ def test_a_failing_install_hook_leaves_the_database_untouched(
         reopened.database.dispose()
     finally:
         env.database.dispose()
+
+
+def test_rebuilding_a_parent_table_on_sqlite_keeps_its_children(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite alters tables by rebuilding them; with foreign keys on, dropping the old
+    parent would cascade into its children.  Schema changes pause enforcement."""
+    from alembic.operations import Operations
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, text
+
+    from openjxc.core.db import Database
+    from openjxc.core.migrate import schema_change
+
+    database = Database(f"sqlite:///{tmp_path / 'fk.db'}")
+    metadata = MetaData()
+    Table("parent", metadata, Column("id", Integer, primary_key=True))
+    Table("child", metadata, Column("id", Integer, primary_key=True),
+          Column("parent_id", ForeignKey("parent.id", ondelete="CASCADE")))
+    metadata.create_all(database.engine)
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO parent (id) VALUES (1)"))
+        conn.execute(text("INSERT INTO child (id, parent_id) VALUES (1, 1), (2, 1)"))
+    with database.engine.connect() as connection, schema_change(connection):
+        from alembic.runtime.migration import MigrationContext
+
+        operations = Operations(MigrationContext.configure(connection))
+        with operations.batch_alter_table("parent", recreate="always") as batch:
+            batch.add_column(Column("name", String(20), nullable=True))
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM child")).scalar() == 2
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.dispose()
