@@ -19,6 +19,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 from strawberry.types.unset import UNSET
@@ -48,14 +49,24 @@ def user_errors(errors: list[FieldError], error_type: Any, locale: str | None = 
 
 def run_service(info: Info[Any, Any], action: Callable[[Session], T], error_type: Any,
                 ) -> tuple[T | None, list[Any]]:
-    """``(result, [])`` on success; ``(None, errors)`` with every change undone otherwise."""
+    """``(result, [])`` on success; ``(None, errors)`` with every change undone otherwise.
+
+    A unique constraint that fires although the service checked first means a concurrent
+    transaction committed the same value in between: the service runs once more, and its
+    check now sees that row and refuses with its own clear error.
+    """
     session = get_session(info)
-    try:
-        with session.begin_nested():
-            return action(session), []
-    except ValidationFailed as exc:
-        locale = getattr(info.context, "locale", None)
-        return None, user_errors(exc.errors, error_type, locale)
+    for attempt in (1, 2):
+        try:
+            with session.begin_nested():
+                return action(session), []
+        except ValidationFailed as exc:
+            locale = getattr(info.context, "locale", None)
+            return None, user_errors(exc.errors, error_type, locale)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def run_posting(info: Info[Any, Any], action: Callable[[Session], T], error_type: Any, *,

@@ -29,6 +29,9 @@ from openjxc.graphql.payloads import run_service
 
 from . import models, services
 
+#: Longer search terms are cut: nothing longer can match a code, name or model.
+MAX_SEARCH = 200
+
 
 @strawberry.enum(description="How units of a product are told apart in stock.")
 class Tracking(Enum):
@@ -140,10 +143,10 @@ def products(info: Info[Any, Any], filter: ProductFilter | None = None,
     stmt = select(models.Product)
     if filter is not None:
         if filter.search:
-            pattern = f"%{filter.search}%"
-            stmt = stmt.where(models.Product.code.ilike(pattern)
-                              | models.Product.name.ilike(pattern)
-                              | models.Product.model.ilike(pattern))
+            term = filter.search[:MAX_SEARCH]
+            stmt = stmt.where(models.Product.code.icontains(term, autoescape=True)
+                              | models.Product.name.icontains(term, autoescape=True)
+                              | models.Product.model.icontains(term, autoescape=True))
         if filter.category_code:
             stmt = stmt.join(models.Category).where(
                 models.Category.code == filter.category_code)
