@@ -27,6 +27,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -99,9 +100,11 @@ def paginate(session: Session, stmt: Select[Any], *, first: int | None = None,
     signature = _signature(keys)
     query = stmt
     if after is not None:
-        query = query.where(_beyond(keys, decode_cursor(after, signature, len(keys)), True))
+        query = query.where(_beyond(keys, decode_cursor(after, signature, len(keys),
+                                                        settings.secret_key), True))
     if before is not None:
-        query = query.where(_beyond(keys, decode_cursor(before, signature, len(keys)), False))
+        query = query.where(_beyond(keys, decode_cursor(before, signature, len(keys),
+                                                        settings.secret_key), False))
     width = len(stmt.column_descriptions)  # entities and columns, as rows hold them
     # Labelled, because SQLAlchemy folds a column selected twice into one result column.
     query = (query.add_columns(*(k.expr.label(f"openjxc_key_{i}") for i, k in enumerate(keys)))
@@ -113,7 +116,7 @@ def paginate(session: Session, stmt: Select[Any], *, first: int | None = None,
     if backward:
         rows.reverse()
     edges = [
-        Edge(cursor=encode_cursor(signature, tuple(row[width:]), keys),
+        Edge(cursor=encode_cursor(signature, tuple(row[width:]), keys, settings.secret_key),
              node=to_node(row[0] if width == 1 else tuple(row[:width])))
         for row in rows
     ]
@@ -201,7 +204,14 @@ def _signature(keys: Sequence[_Key]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def encode_cursor(signature: str, values: Sequence[Any], keys: Sequence[_Key]) -> str:
+def _mac(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def encode_cursor(signature: str, values: Sequence[Any], keys: Sequence[_Key],
+                  secret: str) -> str:
+    """An opaque cursor: the row's sort-key values, signed so that a client can only hand
+    back cursors the server made (an edited value never reaches SQL)."""
     encoded = []
     for key, value in zip(keys, values, strict=True):
         if value is None:
@@ -209,17 +219,25 @@ def encode_cursor(signature: str, values: Sequence[Any], keys: Sequence[_Key]) -
                              f"sort keys (wrap the column in coalesce())")
         encoded.append(_encode_value(value))
     raw = json.dumps([signature, encoded], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
+    signed = json.dumps([raw, _mac(secret, raw)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(signed.encode()).decode("ascii")
 
 
-def decode_cursor(cursor: str, signature: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, signature: str, width: int, secret: str) -> list[Any]:
+    refused = BadUserInput(f"{cursor[:100]!r} is not a cursor of this list in this order")
     try:
-        found, values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        raw, mac = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        if not (isinstance(raw, str) and isinstance(mac, str)
+                and hmac.compare_digest(mac, _mac(secret, raw))):
+            raise refused
+        found, values = json.loads(raw)
         if found != signature or len(values) != width:
-            raise ValueError(cursor)
+            raise refused
         return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
-        raise BadUserInput(f"{cursor!r} is not a cursor of this list in this order") from None
+    except BadUserInput:
+        raise
+    except Exception:  # anything a forged or truncated cursor can raise while decoding
+        raise refused from None
 
 
 _TAGS: dict[str, Callable[[str], Any]] = {

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import inspect
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -32,6 +33,10 @@ from strawberry.types import Info
 from openjxc.graphql.edition import composition_of
 from openjxc.graphql.errors import BadUserInput, Forbidden
 from openjxc.graphql.fields import AUTHENTICATED, field
+
+
+_CANONICAL_PK = re.compile(r"^[1-9][0-9]{0,18}$")
+_MAX_PK = 2**63 - 1
 
 
 def to_global_id(type_name: str, pk: object) -> str:
@@ -68,7 +73,10 @@ class Node:
 
     @classmethod
     def parse_pk(cls, raw: str) -> Any:
-        """Turn the key text of a global ID back into a key; integers by default."""
+        """Turn the key text of a global ID back into a key; positive 64-bit integers by
+        default, written canonically (``Product: 1`` or ``Product:٣`` is not an ID)."""
+        if not _CANONICAL_PK.match(raw) or int(raw) > _MAX_PK:
+            raise ValueError(raw)
         return int(raw)
 
     @classmethod

@@ -85,7 +85,10 @@ def parse_datetime(value: Any) -> dt.datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset; send \"{value}Z\" for UTC or "
                          f"\"{value}+08:00\" for China time")
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of the supported range") from None
 
 
 def serialize_date(value: Any) -> str:

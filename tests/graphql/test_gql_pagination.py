@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -170,6 +172,9 @@ def test_a_statement_of_several_columns_pages_as_rows(basic_env, shop_db) -> Non
     assert rest.total_count() == 250
 
 
+SECRET = "test-secret"
+
+
 def test_cursors_keep_the_types_of_their_keys() -> None:
     keys = [_Key(ProductRow.name, False), _Key(ProductRow.price, True), _Key(ProductRow.id, False)]
     signature = _signature(keys)
@@ -177,13 +182,31 @@ def test_cursors_keep_the_types_of_their_keys() -> None:
                    (dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC), dt.date(2024, 5, 1),
                     uuid.UUID(int=5)),
                    (True, 2.5, "x")]:
-        cursor = encode_cursor(signature, values, keys)
-        assert decode_cursor(cursor, signature, 3) == list(values)
+        cursor = encode_cursor(signature, values, keys, SECRET)
+        assert decode_cursor(cursor, signature, 3, SECRET) == list(values)
     with pytest.raises(BadUserInput):
-        decode_cursor(encode_cursor(signature, ("N01", Decimal(1), 7), keys), "other", 3)
+        decode_cursor(encode_cursor(signature, ("N01", Decimal(1), 7), keys, SECRET), "other", 3,
+                      SECRET)
+
+
+@pytest.mark.parametrize("values", [
+    ["N01", {"d": "abc"}, 7], ["N01", {"d": "1"}, 10**40], ["N01", {"f": "nan"}, "7"],
+    ["N01", {"d": "12.50"}, 8],
+])
+def test_a_forged_cursor_is_refused_before_any_sql(values: list[object]) -> None:
+    """Cursors are signed: an edited value (even a well-formed one) is a clear error."""
+    keys = [_Key(ProductRow.name, False), _Key(ProductRow.price, True), _Key(ProductRow.id, False)]
+    signature = _signature(keys)
+    raw = json.dumps([signature, values], separators=(",", ":"))
+    forged = base64.urlsafe_b64encode(json.dumps([raw, "0" * 20]).encode()).decode()
+    with pytest.raises(BadUserInput, match="is not a cursor of this list"):
+        decode_cursor(forged, signature, 3, SECRET)
+    with pytest.raises(BadUserInput):
+        decode_cursor(encode_cursor(signature, ("N01", Decimal(1), 7), keys, SECRET), signature,
+                      3, "another deployment's secret")
 
 
 def test_a_null_sort_key_is_a_programming_error() -> None:
     keys = [_Key(ProductRow.name, False)]
     with pytest.raises(ValueError, match="is NULL; keyset pagination needs non-null sort keys"):
-        encode_cursor(_signature(keys), (None,), keys)
+        encode_cursor(_signature(keys), (None,), keys, SECRET)

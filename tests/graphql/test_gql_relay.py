@@ -177,3 +177,10 @@ def test_a_loader_answering_the_wrong_number_of_objects_is_a_bug() -> None:
     result = execute(STOCK, "query($id: ID!) { node(id: $id) { id } }",
                      principal=STOCK_READER, variables={"id": to_global_id("Broken", 1)})
     assert result.errors and "returned 0 objects for 1 keys" in result.errors[0].message
+
+
+@pytest.mark.parametrize("raw", [" 1", "01", "١", "²", "9" * 20, "-1", "0", "1.0"])
+def test_only_canonical_keys_make_an_id(raw: str) -> None:
+    with pytest.raises(ValueError):
+        Node.parse_pk(raw)
+    assert Node.parse_pk("42") == 42

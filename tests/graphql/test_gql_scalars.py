@@ -99,3 +99,11 @@ def test_dates_are_iso() -> None:
     assert run('{ echoDate(value: "2024-05-01") }').data == {"echoDate": "2024-05-01"}
     refused = run('{ echoDate(value: "01/05/2024") }')
     assert refused.errors and "is not an ISO 8601 date" in refused.errors[0].message
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_date_time_beyond_the_calendar_is_a_clear_error(value: str) -> None:
+    from openjxc.graphql.scalars import parse_datetime
+
+    with pytest.raises(ValueError, match="out of the supported range"):
+        parse_datetime(value)
