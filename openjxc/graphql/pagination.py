@@ -24,7 +24,6 @@ fragment or directive, which a look at the selected field names would miss.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import hmac

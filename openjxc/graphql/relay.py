@@ -34,7 +34,6 @@ from openjxc.graphql.edition import composition_of
 from openjxc.graphql.errors import BadUserInput, Forbidden
 from openjxc.graphql.fields import AUTHENTICATED, field
 
-
 _CANONICAL_PK = re.compile(r"^[1-9][0-9]{0,18}$")
 _MAX_PK = 2**63 - 1
 
