@@ -20,9 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from openjxc import KERNEL_VERSION
 from openjxc.core.addons import EDITIONS, discover, resolve_edition
 from openjxc.core.config import Settings
-from openjxc.core.db import Database, normalize_url
+from openjxc.core.db import Database, normalize_url, require_existing_database
 from openjxc.core.env import Environment, installed_addons
-from openjxc.core.errors import OpenJXCError
+from openjxc.core.errors import BootError, OpenJXCError
 
 database_option = click.option(
     "--database",
@@ -48,24 +48,42 @@ class OpenJXCGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None:
-            command = _addon_commands().get(cmd_name)
+            try:
+                command = _addon_commands().get(cmd_name)
+            except OpenJXCError as exc:
+                raise click.ClickException(exc.message) from exc
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_addon_commands()})
+        try:
+            extra = _addon_commands()
+        except OpenJXCError as exc:
+            click.echo(f"warning: addon commands unavailable: {exc.message}", err=True)
+            extra = {}
+        return sorted({*super().list_commands(ctx), *extra})
 
 
 def _addon_commands() -> dict[str, click.Command]:
-    """Commands every discoverable addon contributes (read without a database)."""
-    try:
-        env = Environment.for_addons(list(discover()))
-    except OpenJXCError:
-        return {}
+    """Commands every discoverable addon contributes (read without a database).
+
+    A command named like a kernel command or like another addon's is a boot error: which
+    one runs must never depend on installation order.
+    """
+    env = Environment.for_addons(list(discover()))
     commands: dict[str, click.Command] = {}
-    for _owner, contributed in env.contributions("register_cli_commands"):
+    owners: dict[str, str] = {}
+    builtin = set(cli.commands)
+    for owner, contributed in env.contributions("register_cli_commands"):
         for command in contributed:
-            if command.name:
-                commands[command.name] = command
+            name = command.name or ""
+            if name in builtin:
+                raise BootError(f"addon {owner!r} contributes the command {name!r}, which "
+                                f"the kernel already has")
+            if name in commands:
+                raise BootError(f"the command {name!r} is contributed twice ({owners[name]} "
+                                f"and {owner})")
+            commands[name] = command
+            owners[name] = owner
     return commands
 
 
@@ -83,7 +101,11 @@ def settings_for(database: str | None) -> Settings:
 
 
 def open_environment(database: str | None) -> Environment:
-    return Environment.open(normalize_url(database), settings=settings_for(database))
+    """The environment of an existing database (a mistyped SQLite path is refused, not
+    created empty)."""
+    url = normalize_url(database)
+    require_existing_database(url)
+    return Environment.open(url, settings=settings_for(database))
 
 
 class _ProgressBar:
@@ -209,7 +231,7 @@ def worker(once: bool, poll: float, database: str | None) -> None:
     runner = OutboxWorker(env)
     if once:
         report = scheduler.run_due()
-        click.echo(f"alerts: {report.opened} opened, {report.resolved} resolved; "
+        click.echo(f"alerts: {len(report.opened)} opened, {len(report.resolved)} resolved; "
                    f"processed {runner.run_once()} messages")
         return
     stop = threading.Event()
@@ -252,16 +274,22 @@ def user_create(username: str, password: str, roles: tuple[str, ...], locale: st
 @click.option("--edition", type=click.Choice(list(EDITIONS)), default="enterprise",
               show_default=True)
 @click.option("--addons", default=None, metavar="A,B", help="Extra addons.")
-@click.option("--reset", is_flag=True, help="Delete an existing SQLite demo database first.")
-@database_option
-def demo(edition: str, addons: str | None, reset: bool, database: str | None) -> None:
+@click.option("--reset", is_flag=True,
+              help="Start over: delete an existing SQLite *demo* database first.")
+@click.option("--database", "database", envvar="OPENJXC_DEMO_DATABASE_URL",
+              default="sqlite:///demo.db", show_default=True, metavar="URL",
+              help="Where the demo lives (never OPENJXC_DATABASE_URL: a demo must not "
+                   "land in a real database).")
+def demo(edition: str, addons: str | None, reset: bool, database: str) -> None:
     """Create a database with every addon's demo data and a user demo/demo1234."""
-    from openjxc.core.demo import create_demo
+    from openjxc.core.demo import DEMO_PASSWORD, DEMO_USER, create_demo
 
     url = normalize_url(database)
-    create_demo(url, edition=edition, extra=_split(addons), reset=reset,
-                progress=_progress("demo"))
-    click.echo(f"demo database ready: {url}; log in as demo / demo1234")
+    has_demo_user = create_demo(url, edition=edition, extra=_split(addons), reset=reset,
+                                progress=_progress("demo"))
+    login = (f"log in as {DEMO_USER} / {DEMO_PASSWORD}" if has_demo_user
+             else f"it has no {DEMO_USER} user: create one with 'openjxc user create'")
+    click.echo(f"demo database ready: {url}; {login}")
 
 
 @cli.command()

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from openjxc.core.config import Settings
 from openjxc.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -54,18 +55,45 @@ def normalize_url(url: str | None) -> str:
 
 
 def create_database_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine with the house settings for its backend."""
+    """An engine with the house settings for its backend.
+
+    PostgreSQL keeps ``Settings.db_pool_size`` connections per process and opens up to
+    ``Settings.db_max_overflow`` more when busy (read from ``OPENJXC_DB_POOL_SIZE`` and
+    ``OPENJXC_DB_MAX_OVERFLOW`` here; keyword arguments win): enough for a worker's
+    requests and its thread pool at once, so a burst waits on PostgreSQL, not on the pool.
+    Each checkout still pings the connection first (``pool_pre_ping``): without it, the
+    first request after a database restart would fail, since only serialization failures
+    are retried.  SQLite opens a connection per unit of work (``NullPool``).
+    """
     url = normalize_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
+    if kwargs.get("poolclass") is None:
+        settings = Settings.from_env()
+        kwargs.setdefault("pool_size", settings.db_pool_size)
+        kwargs.setdefault("max_overflow", settings.db_max_overflow)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def require_existing_database(url: str) -> None:
+    """Refuse a SQLite path that does not exist: opening it would create an empty file
+    and the command would then complain about *that* instead of the typo."""
+    parsed = make_url(normalize_url(url))
+    path = parsed.database
+    if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" and not (
+            Path(path).exists()):
+        raise ConfigError(f"the database file {path} does not exist; create it with: "
+                          f"openjxc init --edition basic --database {url}")
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the folder of {database}: {exc.strerror}") from exc
     kwargs.setdefault("poolclass", NullPool)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)

@@ -17,9 +17,8 @@ from sqlalchemy.engine import make_url
 
 from openjxc.core.addons import EDITIONS, resolve_edition
 from openjxc.core.cli import database_option, settings_for
-from openjxc.core.db import normalize_url
+from openjxc.core.db import normalize_url, require_existing_database
 from openjxc.core.env import Environment
-from openjxc.core.errors import MigrationError
 
 #: The import string uvicorn's workers use to build their own app (``--workers`` > 1).
 APP_FACTORY = "openjxc.graphql.app:app_factory"
@@ -29,18 +28,6 @@ def add_commands(cli: click.Group) -> None:
     """Add ``serve`` and ``schema`` to the ``openjxc`` command group."""
     cli.add_command(serve)
     cli.add_command(schema)
-
-
-def require_existing_database(url: str) -> None:
-    """Refuse a SQLite path that does not exist: opening it would create an empty file
-    and the server would then complain about *that* instead of the typo."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return
-    path = parsed.database
-    if path and path != ":memory:" and not os.path.exists(path):
-        raise MigrationError(f"the database file {path} does not exist; create it with: "
-                             f"openjxc init --edition basic --database {url}")
 
 
 @click.command()

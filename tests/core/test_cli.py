@@ -50,8 +50,8 @@ def test_init_twice_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyp
         (["init", "--edition", "gold"], "'gold' is not one of", 2),
         (["init"], "give --edition or --addons", 2),
         (["init", "--addons", "ghost_addon"], "unknown addon 'ghost_addon'", 1),
-        (["install", "serial_warranty"], "not an OpenJXC database", 1),
-        (["migrate"], "not an OpenJXC database", 1),
+        (["install", "serial_warranty"], "does not exist; create it with", 1),
+        (["migrate"], "does not exist; create it with", 1),
         (["init", "--edition", "basic", "--database", "mysql://x@y/z"],
          "unsupported database 'mysql'", 1),
     ],
@@ -108,3 +108,74 @@ def test_user_create_then_refuses_a_duplicate(database_url: str) -> None:
                                      "--database", database_url])
     assert again.exit_code == 1
     assert "Traceback" not in again.output
+
+
+def test_commands_on_a_mistyped_sqlite_path_create_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "typo.db"
+    for args in (["migrate"], ["install", "serial_warranty"], ["worker", "--once"],
+                 ["user", "create", "bob", "--password", "long-enough-1"]):
+        result = CliRunner().invoke(cli, [*args, "--database", f"sqlite:///{missing}"])
+        assert result.exit_code == 1, (args, result.output)
+        assert "does not exist; create it with: openjxc init" in result.output
+        assert not missing.exists()
+
+
+def test_an_unwritable_location_is_a_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["init", "--edition", "basic", "--database",
+                                      "sqlite:////proc/openjxc/x.db"])
+    assert result.exit_code == 1
+    assert "cannot create the folder" in result.output and "Traceback" not in result.output
+
+
+def test_demo_reset_never_deletes_a_real_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    assert run("init", "--edition", "basic", "--database", url).exit_code == 0
+    assert run("user", "create", "boss", "--password", "boss-password-1",
+               "--database", url).exit_code == 0
+    result = CliRunner().invoke(cli, ["demo", "--reset", "--edition", "basic",
+                                      "--database", url])
+    assert result.exit_code == 1
+    assert "is not a demo database" in result.output
+    from openjxc.core.env import Environment
+    from openjxc.core.security import find_user
+
+    env = Environment.open(url)
+    with env.unit_of_work(readonly=True) as session:
+        assert find_user(session, "boss") is not None
+    env.database.dispose()
+
+
+def test_demo_is_created_then_kept_then_reset(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    first = run("demo", "--edition", "basic", "--database", url)
+    assert first.exit_code == 0 and "log in as demo / demo1234" in first.output
+    again = run("demo", "--edition", "pro", "--database", url)
+    assert again.exit_code == 0 and "log in as demo" in again.output
+    reset = run("demo", "--reset", "--edition", "basic", "--database", url)
+    assert reset.exit_code == 0
+
+
+def test_addon_commands_may_not_shadow_or_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openjxc.core import cli as cli_module
+    from openjxc.core.env import Environment
+    from openjxc.core.errors import BootError
+
+    def contributions(self: Environment, hook: str, **kwargs: object) -> list:
+        if hook == "register_cli_commands":
+            return [("a", [click.Command("init")])]
+        return []
+
+    monkeypatch.setattr(Environment, "contributions", contributions)
+    with pytest.raises(BootError, match="the kernel already has"):
+        cli_module._addon_commands()
+    result = CliRunner().invoke(cli, ["no-such-command"])
+    assert result.exit_code != 0 and "the kernel already has" in result.output
+
+
+def test_a_database_that_is_not_openjxc_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE something (id INTEGER)").connection.close()
+    result = CliRunner().invoke(cli, ["migrate", "--database", f"sqlite:///{path}"])
+    assert result.exit_code == 1 and "not an OpenJXC database" in result.output
