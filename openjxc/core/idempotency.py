@@ -44,7 +44,8 @@ from sqlalchemy import CursorResult, Integer, String, Text, UniqueConstraint, de
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from openjxc.core.errors import OpenJXCError
+from openjxc.core.errors import FieldError, OpenJXCError, ValidationFailed
+from openjxc.core.i18n import _
 from openjxc.core.models import Base, UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ T = TypeVar("T")
 #: client retrying later than that is making a new request.
 DEFAULT_RETENTION_DAYS = 7
 
+
+
+#: Keys are stored in a String(255) column.
+MAX_KEY_LENGTH = 255
 
 class IdempotencyKeyReused(OpenJXCError):
     """The key was already used, in this scope, for a request with other input."""
@@ -132,6 +137,10 @@ def run_idempotent(
     """
     if key is None:
         return action()
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH or "\x00" in key:
+        raise ValidationFailed(FieldError(
+            "INVALID", _("An idempotency key is 1 to {max} characters"),
+            field="idempotencyKey", max=MAX_KEY_LENGTH))
     digest = request_hash(request)
     found = _find(session, scope, key)
     if found is not None:

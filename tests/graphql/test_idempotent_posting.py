@@ -120,3 +120,11 @@ def test_without_a_key_every_call_posts(api: GraphQLTester) -> None:
     api.ok(POST, {"input": {"text": "a"}})
     api.ok(POST, {"input": {"text": "a"}})
     assert _count(api) == 2
+
+
+@pytest.mark.parametrize("key", ["k" * 256, ""])
+def test_an_unstorable_key_is_a_field_error(api: GraphQLTester, key: str) -> None:
+    result = api.ok(POST, {"input": {"text": "a", "idempotencyKey": key}})
+    assert result["notePost"]["errors"][0]["field"] == ["idempotencyKey"]
+    assert result["notePost"]["errors"][0]["code"] == "INVALID"
+    assert _count(api) == 0
