@@ -20,6 +20,7 @@ Example manifest::
 from __future__ import annotations
 
 import importlib.util
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ EDITIONS: Mapping[str, tuple[str, ...]] = {
 }
 
 _REQUIRED_KEYS = ("name", "version", "kernel", "tier", "summary")
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 @dataclass(frozen=True)
@@ -110,17 +112,25 @@ def read_manifest(package: str, *, expected_name: str | None = None) -> AddonMan
         SpecifierSet(str(data["kernel"]))
     except (InvalidVersion, InvalidSpecifier) as exc:
         raise AddonResolutionError(f"addon {name!r}: {exc}") from exc
+    depends = data.get("depends", [])
+    if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+        raise AddonResolutionError(f"addon {name!r}: depends must be a list of addon names, "
+                                   f'e.g. depends = ["base_jxc"]')
+    prefix = str(data.get("table_prefix", name))
+    if not _PREFIX.match(prefix):
+        raise AddonResolutionError(f"addon {name!r}: table_prefix must be lowercase letters, "
+                                   f"digits and underscores, starting with a letter")
     known = {*_REQUIRED_KEYS, "depends", "table_prefix"}
     return AddonManifest(
         name=name,
         version=str(data["version"]),
         kernel=str(data["kernel"]),
-        depends=tuple(str(d) for d in data.get("depends", ())),
+        depends=tuple(depends),
         tier=str(data["tier"]),
         summary=str(data["summary"]),
         package=package,
         path=path,
-        table_prefix=str(data.get("table_prefix", name)),
+        table_prefix=prefix,
         extra={k: v for k, v in data.items() if k not in known},
     )
 

@@ -84,6 +84,10 @@ def test_manifest_is_read_without_importing_the_addon(tmp_path: Path,
         ('name = "x"\nversion = "one"\nkernel = ">=0.1"\ntier = "basic"\nsummary = "s"\n',
          "Invalid version"),
         ("name = [", "invalid TOML"),
+        ('name = "x"\nversion = "1"\nkernel = ">=0.1"\ntier = "basic"\nsummary = "s"\n'
+         'depends = "base_jxc"\n', "depends must be a list"),
+        ('name = "x"\nversion = "1"\nkernel = ">=0.1"\ntier = "basic"\nsummary = "s"\n'
+         'table_prefix = "Bad-Prefix"\n', "table_prefix must be"),
     ],
 )
 def test_bad_manifests_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
