@@ -76,21 +76,8 @@ class WarrantyPolicy(Node):
 
 def _policies_for_products(info: Info[Any, Any], pairs: list[tuple[int, int]],
                            ) -> list[WarrantyPolicy | None]:
-    """The applying policy of each (product, category): the product's own, else its
-    category's — one query for the whole batch."""
-    product_ids = {p for p, _ in pairs}
-    category_ids = {c for _, c in pairs}
-    rows = get_session(info).scalars(select(PolicyRow).where(
-        or_(PolicyRow.product_id.in_(product_ids), PolicyRow.category_id.in_(category_ids))))
-    by_product: dict[int, PolicyRow] = {}
-    by_category: dict[int, PolicyRow] = {}
-    for row in rows:
-        if row.product_id is not None:
-            by_product[row.product_id] = row
-        elif row.category_id is not None:
-            by_category[row.category_id] = row
-    found = [by_product.get(p) or by_category.get(c) for p, c in pairs]
-    return [WarrantyPolicy.from_row(r) if r is not None else None for r in found]
+    rows = services.policies_for(get_session(info), pairs)
+    return [WarrantyPolicy.from_row(r) if r is not None else None for r in rows]
 
 
 async def product_warranty_policy(root: Product, info: Info[Any, Any],

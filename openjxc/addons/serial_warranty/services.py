@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import Category, Product
@@ -60,9 +62,26 @@ def create_policy(session: Session, *, months: int, product_code: str | None = N
 
 def policy_for(session: Session, product_id: int) -> WarrantyPolicy | None:
     """The policy that applies to a product: its own, else its category's."""
-    own = session.scalar(select(WarrantyPolicy).where(WarrantyPolicy.product_id == product_id))
-    if own is not None:
-        return own
     category_id = session.scalar(select(Product.category_id).where(Product.id == product_id))
-    return session.scalar(select(WarrantyPolicy)
-                          .where(WarrantyPolicy.category_id == category_id))
+    if category_id is None:
+        return None
+    return policies_for(session, [(product_id, category_id)])[0]
+
+
+def policies_for(session: Session, products: Sequence[tuple[int, int]],
+                 ) -> list[WarrantyPolicy | None]:
+    """The applying policy of each ``(product_id, category_id)`` — the product's own, else
+    its category's — in one query for the whole batch."""
+    product_ids = {p for p, _ in products}
+    category_ids = {c for _, c in products}
+    rows = session.scalars(select(WarrantyPolicy).where(or_(
+        WarrantyPolicy.product_id.in_(product_ids),
+        WarrantyPolicy.category_id.in_(category_ids))))
+    by_product: dict[int, WarrantyPolicy] = {}
+    by_category: dict[int, WarrantyPolicy] = {}
+    for row in rows:
+        if row.product_id is not None:
+            by_product[row.product_id] = row
+        elif row.category_id is not None:
+            by_category[row.category_id] = row
+    return [by_product.get(p) or by_category.get(c) for p, c in products]
