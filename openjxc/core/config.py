@@ -34,6 +34,17 @@ class Settings:
     token_ttl_seconds: int = 8 * 3600
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    #: How long a worker process trusts a credential it authenticated, without asking the
+    #: database again (0 turns the cache off).  A token revoked through another process
+    #: may keep working there this long; never past its own expiry.
+    auth_cache_seconds: float = 5.0
+    #: How many credentials each worker process remembers at most (least recent go first).
+    auth_cache_size: int = 10_000
+    #: PostgreSQL connections per worker process: kept open, and opened on top when busy.
+    #: The engine reads them from ``OPENJXC_DB_POOL_SIZE`` / ``OPENJXC_DB_MAX_OVERFLOW``
+    #: when it is created (see ``openjxc.core.db.create_database_engine``).
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
     #: Locale and time.
     default_locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"

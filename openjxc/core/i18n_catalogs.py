@@ -147,7 +147,9 @@ def update_catalogs(package_path: Path, sources: Sequence[Path] | None = None) -
                 catalog = read_po(fileobj, locale=locale)
         else:
             catalog = Catalog(locale=locale, **_CATALOG_HEADER)
-        catalog.update(template, update_creation_date=False)
+        # No fuzzy guesses: a near-miss translation shown to users is worse than a
+        # missing one, which the conformance check reports.
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         if locale == SOURCE_LOCALE:
             for message in catalog:
                 if message.id and not message.string and not message.fuzzy:

@@ -50,7 +50,7 @@ from strawberry.types.graphql import OperationType
 from openjxc.core.config import Settings
 from openjxc.core.i18n import KernelMessages, negotiate_locale
 from openjxc.core.security import Principal as SecurityPrincipal
-from openjxc.core.security import authenticate
+from openjxc.core.security import PrincipalCache, authenticate
 
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
@@ -222,15 +222,27 @@ def bearer_of(header: str | None) -> str | None:
 
 
 async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityPrincipal | None:
-    """The principal of a bearer credential, or None; in a read-only unit of work (retried
-    if SQLite is busy), off the event loop."""
+    """The principal of a bearer credential, or None.
+
+    A credential this process authenticated a moment ago is answered from the
+    environment's :class:`~openjxc.core.security.PrincipalCache`, without SQL; any other
+    is authenticated in a read-only unit of work (retried if SQLite is busy), off the
+    event loop, and remembered (concurrent requests with it share that one read).
+    """
     if not bearer:
         return None
+    cache = PrincipalCache.for_environment(env)
+    principal = cache.get(bearer)
+    if principal is not None:
+        return principal
 
     def work(session: Session) -> SecurityPrincipal | None:
         return authenticate(session, env, bearer)
 
-    return await run_in_threadpool(env.database.run, work, readonly=True)
+    def load() -> SecurityPrincipal | None:
+        return env.database.run(work, readonly=True)
+
+    return await run_in_threadpool(cache.load, bearer, load)
 
 
 def locale_for(principal: SecurityPrincipal | None, accept_language: str | None,

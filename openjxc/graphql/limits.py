@@ -29,18 +29,27 @@ The body-size limit is HTTP's business and answers 413 before anything is parsed
 
 Wiring: ``protection_extensions(settings)`` are strawberry schema extensions (classes, so
 strawberry makes one per request).  They run in the validation phase, so a refused query
-never reaches a resolver, a DataLoader or the database.
+never reaches a resolver, a DataLoader or the database.  The same extension keeps each
+schema's recent documents parsed and validated by graphql-core's standard rules
+(:class:`DocumentCache`: those depend on the text alone), while the limits above, which
+depend on the variables, are measured on every request.  :func:`protection_rule` is the
+same measure as a graphql-core validation rule, for use without strawberry.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -64,6 +73,7 @@ from graphql import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from openjxc.core.config import Settings
 
@@ -279,15 +289,104 @@ def protection_rule(settings: Settings,
 
 # -- strawberry wiring ---------------------------------------------------------------------
 
+#: Documents longer than this are parsed and validated on every request, never cached.
+MAX_CACHED_DOCUMENT = 20_000
+#: How many distinct documents each schema remembers (least recently used go first).
+DOCUMENT_CACHE_SIZE = 512
+
+
+@dataclass
+class _Prepared:
+    """A parsed document and, once known, graphql-core's verdict on it."""
+
+    document: DocumentNode
+    rules: tuple[type[ASTValidationRule], ...] | None = None
+    errors: tuple[GraphQLError, ...] = ()
+
+
+class DocumentCache:
+    """The documents one schema was sent lately, parsed and validated (bounded LRU).
+
+    Clients send the same few documents over and over, and graphql-core's standard
+    validation of even ``{ me { username } }`` costs about a millisecond.  What it finds
+    depends only on the schema and the text, so it is kept here per text; the protection
+    limits depend on the variables too and are measured on every request
+    (:class:`ProtectionExtension`).  Errors are handed out as copies (the error masking
+    adds codes to the errors it is given).
+    """
+
+    def __init__(self, max_entries: int = DOCUMENT_CACHE_SIZE,
+                 max_length: int = MAX_CACHED_DOCUMENT) -> None:
+        self.max_entries = max_entries
+        self.max_length = max_length
+        self._entries: OrderedDict[str, _Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def document(self, text: str | None) -> DocumentNode | None:
+        """The parsed document of ``text`` if it is remembered."""
+        if not isinstance(text, str):
+            return None
+        with self._lock:
+            entry = self._entries.get(text)
+            if entry is None:
+                return None
+            self._entries.move_to_end(text)
+            return entry.document
+
+    def remember(self, text: str | None, document: DocumentNode) -> None:
+        """Keep ``document``, parsed from ``text`` without error."""
+        if not isinstance(text, str) or len(text) > self.max_length:
+            return
+        with self._lock:
+            if text in self._entries:
+                return
+            self._entries[text] = _Prepared(document)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def validate(self, schema: GraphQLSchema, text: str | None, document: DocumentNode,
+                 rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
+        """graphql-core's (and strawberry's) validation of ``document`` with ``rules``:
+        computed once per text and rules, copied out afterwards."""
+        entry = self._entries.get(text) if isinstance(text, str) else None
+        if entry is None or entry.document is not document:
+            return validate_document(schema, document, rules)
+        if entry.rules != rules:
+            entry.errors = tuple(validate_document(schema, document, rules))
+            entry.rules = rules
+        return [_copy(error) for error in entry.errors]
+
+
+def _copy(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(error.message, error.nodes, error.source, error.positions,
+                        error.path, error.original_error,
+                        dict(error.extensions) if error.extensions else None)
+
+
 class ProtectionExtension(SchemaExtension):
-    """Bounds the parser and adds :func:`protection_rule` to validation, per request.
+    """Bounds the parser, caches parsing and graphql-core's validation per document text
+    (:class:`DocumentCache`), and measures every request against the limits with its own
+    variables (:func:`measure_document`) before anything executes.
 
     Use :func:`protection_extensions` rather than this class: it binds the settings.
     """
 
     settings: Settings = Settings()
+    #: One :class:`DocumentCache` per schema (a bound class may serve several editions).
+    caches: ClassVar[weakref.WeakKeyDictionary[Any, DocumentCache]] = (
+        weakref.WeakKeyDictionary())
 
-    def on_operation(self) -> Iterator[None]:
+    def _cache(self) -> DocumentCache:
+        schema = self.execution_context.schema
+        cache = self.caches.get(schema)
+        if cache is None:
+            cache = self.caches.setdefault(schema, DocumentCache())
+        return cache
+
+    def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         # strawberry's ParseOptions type lists only ``max_tokens`` (which graphql-core
         # deprecates); the options are handed to graphql-core's ``parse`` as they are.
@@ -297,19 +396,39 @@ class ProtectionExtension(SchemaExtension):
             max_comments=self.settings.max_tokens,
             max_source_length=self.settings.max_body_bytes,
         )
-        context.validation_rules = (
-            *context.validation_rules,
-            protection_rule(self.settings, context.variables),
-        )
-        yield
-
-    def on_parse(self) -> Iterator[None]:
+        cache = self._cache()
+        cached = None
+        if context.graphql_document is None:
+            # Only a document parsed within these limits is ever remembered.
+            cached = context.graphql_document = cache.document(context.query)
         yield
         # graphql-core stops a too-long document with a plain syntax error; strawberry has
         # stored it (the same object it returns) by the time this hook resumes, so it gets
         # its stable code here.
-        for error in self.execution_context.pre_execution_errors or ():
+        for error in context.pre_execution_errors or ():
             tag_parser_limit(error)
+        if (cached is None and context.graphql_document is not None
+                and not context.pre_execution_errors):
+            cache.remember(context.query, context.graphql_document)
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            operations = [d for d in document.definitions
+                          if isinstance(d, OperationDefinitionNode)]
+            fragments = {d.name.value: d for d in document.definitions
+                         if isinstance(d, FragmentDefinitionNode)}
+            errors = measure_document(context.schema._schema, operations, fragments,
+                                      self.settings, context.variables)
+            if context.pre_execution_errors is not None:  # validated by someone else
+                errors += context.pre_execution_errors
+            elif rules := tuple(context.validation_rules):
+                errors += self._cache().validate(context.schema._schema, context.query,
+                                                 document, rules)
+            # Set (even empty): strawberry then skips its own, uncached, validation.
+            context.pre_execution_errors = errors
+        yield
 
 
 def tag_parser_limit(error: GraphQLError) -> None:
@@ -332,7 +451,8 @@ def protection_extensions(settings: Settings) -> list[type[SchemaExtension]]:
 
 @lru_cache(maxsize=64)
 def _bound_protection(settings: Settings) -> type[SchemaExtension]:
-    return type("BoundProtectionExtension", (ProtectionExtension,), {"settings": settings})
+    return type("BoundProtectionExtension", (ProtectionExtension,),
+                {"settings": settings, "caches": weakref.WeakKeyDictionary()})
 
 
 # -- request body --------------------------------------------------------------------------

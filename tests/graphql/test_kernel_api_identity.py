@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from test_app_support import TestClient
+from test_app_support import TestClient, counting_statements
 from test_kernel_api_support import (
     PASSWORD,
     SETTINGS,
@@ -25,7 +25,7 @@ from test_kernel_api_support import (
 )
 
 from openjxc.core.env import Environment
-from openjxc.core.security import LoginFailure, create_api_key
+from openjxc.core.security import LoginFailure, User, create_api_key, invalidate
 from openjxc.graphql import RequestContext, build_schema
 from openjxc.graphql.app import create_app
 from openjxc.testing.graphql import GraphQLTester
@@ -265,3 +265,80 @@ def test_other_users_are_read_by_id_with_core_user_read(env: Environment) -> Non
     assert codes(refused) == ["FORBIDDEN"]
     assert signed_in(env, "boss").ok(query, {"id": user_id})["node"] == {
         "username": "wang.li", "permissions": ["core.alert.read"]}
+
+
+# -- me: what it costs ----------------------------------------------------------------------
+
+class Http:
+    """``/graphql`` of a real app, signed in as ``username`` with a real token."""
+
+    def __init__(self, env: Environment, client: TestClient, user_id: int,
+                 username: str) -> None:
+        self.env = env
+        self.client = client
+        self.user_id = user_id
+        self.token = sign_in(env, username)["token"]
+
+    def post(self, query: str) -> tuple[dict[str, Any], list[str]]:
+        """The answer, and every SQL statement run meanwhile except SQLite's ``BEGIN``."""
+        with counting_statements(self.env.database.engine) as statements:
+            response = self.client.post("/graphql", json={"query": query}, headers={
+                "authorization": f"Bearer {self.token}"})
+        return dict(response.json()), [s for s in statements if not s.startswith("BEGIN")]
+
+
+@pytest.fixture
+def http(env: Environment) -> Iterator[Http]:
+    user_id = add_user(env, "wang.li", permissions=["core.alert.read"],
+                       scopes={"warehouse": [3]}, locale="en")
+    with TestClient(create_app(env, SETTINGS)) as client:
+        yield Http(env, client, user_id, "wang.li")
+
+
+def test_me_from_what_authentication_knows_costs_no_sql(http: Http) -> None:
+    query = "{ me { __typename id username locale permissions scopes { kind values } } }"
+    first, statements = http.post(query)
+    assert statements  # the token is new to this process: authenticated from the database
+    again, statements = http.post(query)
+    assert again == first
+    assert again["data"]["me"]["username"] == "wang.li"
+    assert again["data"]["me"]["permissions"] == ["core.alert.read"]
+    assert again["data"]["me"]["scopes"] == [{"kind": "warehouse", "values": ["3"]}]
+    assert statements == []
+
+
+def test_me_reads_name_state_and_roles_in_one_statement(http: Http) -> None:
+    http.post("{ me { username } }")  # the token is known from now on
+    answer, statements = http.post("{ me { username fullName isActive roles { name } } }")
+    assert answer == {"data": {"me": {"username": "wang.li", "fullName": "Wang.Li",
+                                      "isActive": True, "roles": [{"name": "wang_li_role"}]}}}
+    assert len(statements) == 1
+    aliased, statements = http.post("{ a: me { fullName } b: me { roles { name } } }")
+    assert aliased["data"] == {"a": {"fullName": "Wang.Li"},
+                               "b": {"roles": [{"name": "wang_li_role"}]}}
+    assert len(statements) == 1
+
+
+def test_me_sees_fields_asked_through_fragments(http: Http) -> None:
+    http.post("{ me { username } }")
+    for query in ("{ me { ...Who } } fragment Who on User { username ...Name }"
+                  " fragment Name on User { fullName }",
+                  "{ me { ... on User { isActive } } }"):
+        answer, statements = http.post(query)
+        assert "errors" not in answer, answer
+        assert len(statements) == 1
+    named, _ = http.post("{ me { ...W } } fragment W on User { ... { fullName } }")
+    assert named == {"data": {"me": {"fullName": "Wang.Li"}}}
+
+
+def test_me_is_null_once_the_user_is_gone_if_the_database_is_asked(http: Http) -> None:
+    http.post("{ me { username } }")
+    with http.env.unit_of_work() as session:
+        session.delete(session.get(User, http.user_id))
+    # Deleting a user takes its tokens with it; this process learns it within the cache
+    # time, or at once when told.
+    answer, _ = http.post("{ me { fullName } }")
+    assert answer == {"data": {"me": None}}
+    invalidate(user_id=http.user_id)
+    answer, _ = http.post("{ me { username } }")
+    assert codes(answer) == ["UNAUTHENTICATED"]

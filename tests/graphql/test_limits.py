@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, specified_rules
+from strawberry.schema import schema as strawberry_schema
 from test_app_support import TestClient, build_test_schema, counting_statements, kernel_env
 
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment
+from openjxc.graphql import limits
 from openjxc.graphql.app import create_app
-from openjxc.graphql.limits import measure_document
+from openjxc.graphql.limits import DocumentCache, measure_document
 
 # -- through the app: refused, and not one SQL statement ------------------------------------
 
@@ -169,6 +171,81 @@ def test_a_long_query_string_is_refused_with_413(env: Environment) -> None:
     assert response.status_code == 413
 
 
+# -- parsed and validated once per text, measured on every request -------------------------
+
+
+class Calls:
+    """Counts calls of a module function, and still calls it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+        self.count = 0
+        original = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+
+def test_a_document_is_parsed_and_validated_once_per_text(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = Calls(monkeypatch, strawberry_schema, "parse")
+    validated = Calls(monkeypatch, limits, "validate_document")
+    measured = Calls(monkeypatch, limits, "measure_document")
+    for _ in range(3):
+        assert client.post("/graphql", json={"query": "{ hello }"}).json() == {
+            "data": {"hello": "hello"}}
+    assert (parsed.count, validated.count, measured.count) == (1, 1, 3)
+    client.post("/graphql", json={"query": "{ hello notes { totalCount } }"})
+    assert (parsed.count, validated.count, measured.count) == (2, 2, 4)
+
+
+def test_a_remembered_document_is_measured_with_each_requests_variables(
+        client: TestClient, env: Environment) -> None:
+    query = "query Q($n: Int) { notes(first: $n) { totalCount } }"
+    ok = client.post("/graphql", json={"query": query, "variables": {"n": 5}}).json()
+    assert ok == {"data": {"notes": {"totalCount": 0}}}
+    refused(client, env, query, "PAGE_SIZE_TOO_LARGE", variables={"n": 1_000})
+    again = client.post("/graphql", json={"query": query, "variables": {"n": 5}}).json()
+    assert again == ok
+
+
+def test_a_hostile_document_is_refused_before_any_sql_every_time(client: TestClient,
+                                                                 env: Environment) -> None:
+    for _ in range(2):
+        refused(client, env, nested(16), "QUERY_TOO_DEEP")
+
+
+def test_introspection_off_holds_for_a_document_another_app_accepted(
+        env: Environment) -> None:
+    query = "{ __schema { queryType { name } } }"
+    with served(env) as open_client:
+        assert "errors" not in open_client.post("/graphql", json={"query": query}).json()
+    with served(env, introspection=False) as client:
+        for _ in range(2):
+            refused(client, env, query, "INTROSPECTION_DISABLED")
+
+
+def test_a_remembered_invalid_document_is_answered_alike_every_time(
+        client: TestClient) -> None:
+    answers = [client.post("/graphql", json={"query": "{ nope }"}).json() for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2]
+    assert [e["extensions"]["code"] for e in answers[0]["errors"]] == [
+        "GRAPHQL_VALIDATION_FAILED"]
+
+
+def test_the_document_cache_is_bounded() -> None:
+    cache = DocumentCache(max_entries=2, max_length=20)
+    for text in ("{ a }", "{ b }", "{ c }"):
+        cache.remember(text, parse(text))
+    assert len(cache) == 2
+    assert cache.document("{ a }") is None and cache.document("{ c }") is not None
+    long = "{ " + "a " * 20 + "}"
+    cache.remember(long, parse(long))
+    assert cache.document(long) is None
+
+
 # -- the cost model on the document --------------------------------------------------------
 
 SCHEMA = build_test_schema(None, [])._schema  # type: ignore[arg-type]
@@ -246,3 +323,20 @@ def test_a_fragment_bomb_is_measured_in_linear_time() -> None:
 def test_a_page_size_error_is_reported_once_per_field() -> None:
     query = ("{ ...A ...A } fragment A on Query { notes(first: 1000) { totalCount } }")
     assert codes(query).count("PAGE_SIZE_TOO_LARGE") == 1
+
+
+def test_remembered_validation_errors_are_handed_out_as_copies() -> None:
+    """The error masking rewrites the errors it is given: a remembered one must not
+    carry one request's rewriting into the next answer."""
+    cache = DocumentCache()
+    text = "{ nope }"
+    document = parse(text)
+    cache.remember(text, document)
+    rules = tuple(specified_rules)
+    first = cache.validate(SCHEMA, text, document, rules)
+    assert first[0].message.startswith("Cannot query field 'nope'")
+    first[0].extensions = {"code": "REWRITTEN"}
+    second = cache.validate(SCHEMA, text, document, rules)
+    assert second[0] is not first[0]
+    assert second[0].message == first[0].message
+    assert (second[0].extensions or {}).get("code") != "REWRITTEN"

@@ -10,7 +10,9 @@ The parts, each in its own module:
 * :mod:`.users` — creating users and roles, granting roles and scopes;
 * :mod:`.tokens` and :mod:`.api_keys` — issuing and revoking credentials, with the
   brute-force throttle in front of the password check;
-* :mod:`.principal` — ``authenticate`` a bearer credential into a ``Principal``.
+* :mod:`.principal` — ``authenticate`` a bearer credential into a ``Principal``;
+* :mod:`.cache` — ``PrincipalCache``, the credentials a worker authenticated a moment ago,
+  and ``invalidate``, which the services above call when they revoke or change a grant.
 
 Everything public is importable from ``openjxc.core.security`` directly.
 """
@@ -21,6 +23,7 @@ from openjxc.core.security.api_keys import (
     create_api_key,
     revoke_api_key,
 )
+from openjxc.core.security.cache import PrincipalCache, invalidate
 from openjxc.core.security.errors import (
     AuthenticationFailed,
     InvalidApiKey,
@@ -95,6 +98,7 @@ __all__ = [
     "PermissionDenied",
     "PermissionRegistry",
     "Principal",
+    "PrincipalCache",
     "Role",
     "RolePermission",
     "RoleTemplate",
@@ -116,6 +120,7 @@ __all__ = [
     "find_user",
     "get_user",
     "hash_password",
+    "invalidate",
     "is_permission_name",
     "needs_rehash",
     "revoke_api_key",

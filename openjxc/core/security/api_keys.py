@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
+from openjxc.core.security.cache import invalidate
 from openjxc.core.security.errors import InvalidApiKey, UnknownPermission
 from openjxc.core.security.models import ApiKey, User
 from openjxc.core.security.permissions import PermissionRegistry
@@ -86,6 +87,7 @@ def create_api_key(
 
 def revoke_api_key(session: Session, key_id: int, *, now: datetime | None = None) -> bool:
     """Revoke an API key by id; False if it is unknown or already revoked."""
+    invalidate(session, credential=("api_key", key_id))
     result = session.execute(
         update(ApiKey)
         .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))

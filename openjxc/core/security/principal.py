@@ -8,6 +8,9 @@
 Authentication costs two statements: one finds the credential with its user, one reads
 the user's grants (role permissions, the admin flag and scopes, as one ``UNION ALL``).
 ``last_used_at`` is written at most once a minute per credential, not on every request.
+``authenticate`` always asks the database; the HTTP layer puts a
+:class:`~openjxc.core.security.cache.PrincipalCache` in front of it, so that a credential
+seen a few seconds ago costs no SQL at all.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
 from openjxc.core.security.api_keys import API_KEY_PREFIX, api_key_prefix
+from openjxc.core.security.cache import credential_text
 from openjxc.core.security.errors import PermissionDenied
 from openjxc.core.security.models import (
     AccessToken,
@@ -61,6 +65,8 @@ class Principal:
     via: Via = "token"
     #: The id of the token or API key row used, e.g. to revoke the current session.
     credential_id: int | None = None
+    #: When that credential stops authenticating (None: an API key without expiry).
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         frozen = {kind: frozenset(values) for kind, values in self.scopes.items()}
@@ -93,6 +99,7 @@ class _Credential:
     user_id: int
     username: str
     locale: str | None
+    expires_at: datetime | None
     key_scopes: frozenset[str] | None = None
 
 
@@ -110,9 +117,7 @@ def authenticate(session: Session, env: Environment, bearer: str, *,
     """
     if not isinstance(bearer, str):
         return None
-    credential = bearer.strip()
-    if credential[:7].lower() == "bearer ":
-        credential = credential[7:].strip()
+    credential = credential_text(bearer)
     now = now or utcnow()
     if credential.startswith(TOKEN_PREFIX):
         found = _find_token(session, credential, now)
@@ -134,7 +139,8 @@ def authenticate(session: Session, env: Environment, bearer: str, *,
 
 def _find_token(session: Session, token: str, now: datetime) -> _Credential | None:
     row = session.execute(
-        select(AccessToken.id, AccessToken.last_used_at, User.id, User.username, User.locale)
+        select(AccessToken.id, AccessToken.last_used_at, User.id, User.username, User.locale,
+               AccessToken.expires_at)
         .join(User, User.id == AccessToken.user_id)
         .where(
             AccessToken.token_hash == digest(token),
@@ -145,7 +151,7 @@ def _find_token(session: Session, token: str, now: datetime) -> _Credential | No
     ).one_or_none()
     if row is None:
         return None
-    return _Credential("token", row[0], row[1], row[2], row[3], row[4])
+    return _Credential("token", row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 def _find_api_key(session: Session, key: str, now: datetime) -> _Credential | None:
@@ -154,7 +160,7 @@ def _find_api_key(session: Session, key: str, now: datetime) -> _Credential | No
         return None
     row = session.execute(
         select(ApiKey.id, ApiKey.last_used_at, User.id, User.username, User.locale,
-               ApiKey.key_hash, ApiKey.scopes)
+               ApiKey.expires_at, ApiKey.key_hash, ApiKey.scopes)
         .join(User, User.id == ApiKey.user_id)
         .where(
             ApiKey.prefix == prefix,
@@ -164,10 +170,10 @@ def _find_api_key(session: Session, key: str, now: datetime) -> _Credential | No
         )
     ).one_or_none()
     # The prefix is public: the secret part is what must match, in constant time.
-    if row is None or not hmac.compare_digest(row[5], digest(key)):
+    if row is None or not hmac.compare_digest(row[6], digest(key)):
         return None
-    return _Credential("api_key", row[0], row[1], row[2], row[3], row[4],
-                       key_scopes=frozenset(row[6] or ()))
+    return _Credential("api_key", row[0], row[1], row[2], row[3], row[4], row[5],
+                       key_scopes=frozenset(row[7] or ()))
 
 
 def grants_statement(user_id: int) -> Any:
@@ -217,4 +223,5 @@ def _principal(session: Session, env: Environment, found: _Credential) -> Princi
         locale=found.locale or env.settings.default_locale,
         via=found.via,
         credential_id=found.id,
+        expires_at=found.expires_at,
     )

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, CursorResult, case, delete, func, or_, sel
 from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
+from openjxc.core.security.cache import invalidate
 from openjxc.core.security.errors import AuthenticationFailed, TooManyAttempts
 from openjxc.core.security.models import AccessToken, LoginFailure, User
 from openjxc.core.security.passwords import (
@@ -109,6 +110,7 @@ def revoke_token(session: Session, token: str, *, now: datetime | None = None) -
     """Revoke a token given in plaintext; False if it is unknown or already revoked."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
         return False
+    invalidate(session, bearer=token)
     result = session.execute(
         update(AccessToken)
         .where(AccessToken.token_hash == digest(token), AccessToken.revoked_at.is_(None))
@@ -120,6 +122,7 @@ def revoke_token(session: Session, token: str, *, now: datetime | None = None) -
 
 def revoke_user_tokens(session: Session, user_id: int, *, now: datetime | None = None) -> int:
     """Revoke every live token of a user (sign out everywhere); returns how many."""
+    invalidate(session, user_id=user_id)
     result = session.execute(
         update(AccessToken)
         .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
+from openjxc.core.security.cache import invalidate
 from openjxc.core.security.errors import (
     InvalidLocale,
     InvalidRoleName,
@@ -143,6 +144,7 @@ def set_password(session: Session, user: User, password: str, *,
     now = now or utcnow()
     user.password_hash = hash_password(password)
     user.password_changed_at = now
+    invalidate(session, user_id=user.id)
     session.execute(
         update(AccessToken)
         .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
@@ -156,6 +158,7 @@ def set_user_roles(session: Session, env: Environment, user: User,
                    roles: Iterable[str]) -> None:
     """Replace the user's roles with ``roles`` (names)."""
     role_rows = _resolve_roles(session, env, roles)
+    invalidate(session, user_id=user.id)
     session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     session.add_all(UserRole(user_id=user.id, role_id=role.id) for role in role_rows)
     session.flush()
@@ -165,6 +168,7 @@ def set_user_scopes(session: Session, user: User, kind: str,
                     values: Iterable[ScopeValue] | None) -> None:
     """Limit ``user`` to ``values`` of ``kind``; None (or nothing) lifts the limit."""
     checked = _check_scopes({kind: values or ()})
+    invalidate(session, user_id=user.id)
     session.execute(delete(UserScope).where(UserScope.user_id == user.id, UserScope.kind == kind))
     session.add_all(UserScope(user_id=user.id, kind=kind, value=v) for v in checked[kind])
     session.flush()
@@ -199,20 +203,24 @@ def ensure_role(
             raise UnknownPermission(f"unknown permissions: {', '.join(unknown)}")
     is_admin = name == ADMIN_ROLE
     role = session.scalar(select(Role).where(Role.name == name))
+    created = role is None
     if role is None:
         role = Role(name=name, description=description, is_admin=is_admin)
         session.add(role)
         session.flush()
     elif is_admin and not role.is_admin:
         role.is_admin = True
+        invalidate(session, everything=True)  # whoever holds it now holds everything
     if is_admin:
         return role
     held = set(session.scalars(
         select(RolePermission.permission).where(RolePermission.role_id == role.id)
     ))
-    session.add_all(
-        RolePermission(role_id=role.id, permission=p) for p in sorted(wanted - held)
-    )
+    added = sorted(wanted - held)
+    if added and not created:
+        # Every holder of the role gains them: cheaper to forget all than to find them.
+        invalidate(session, everything=True)
+    session.add_all(RolePermission(role_id=role.id, permission=p) for p in added)
     session.flush()
     return role
 

@@ -7,15 +7,26 @@ trip, so menus can hide what the user may not use (the server still checks every
 ``me`` describes the *caller*: signed in with an API key, its ``permissions`` are the
 key's (the owner's, narrowed to the key's scopes), not all the owner's.  Other users are
 read through ``node(id:)``, which needs ``core.user.read``.
+
+``me`` is on every screen, so it reads as little as it can: ``id``, ``username``,
+``locale``, ``permissions`` and ``scopes`` are what authentication established (the
+principal), no SQL; ``fullName``, ``isActive`` and ``roles`` are read when asked for, in
+one statement (a DataLoader, so aliases of ``me`` share it).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, NamedTuple, cast
 
 import strawberry
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
@@ -122,14 +133,90 @@ def user_loader(info: Info[Any, Any]) -> Any:
     return info.context.loaders.get("core.user", batch)
 
 
-def me(info: Info[Any, Any]) -> User | None:
-    """The caller as this sign-in sees itself; null if the user was deleted meanwhile."""
+class UserDetails(NamedTuple):
+    """What the principal does not know of a user: read from the database."""
+
+    full_name: str
+    is_active: bool
+    roles: list[Role]
+
+
+def load_user_details(session: Session, ids: Sequence[int]) -> list[UserDetails | None]:
+    """Name, state and roles of users by id, in the order of ``ids`` (None where none
+    exists): one statement for any number of users."""
+    wanted = sorted({int(i) for i in ids})
+    found: dict[int, UserDetails] = {}
+    if wanted:
+        rows = session.execute(
+            select(security.User.id, security.User.full_name, security.User.active,
+                   security.Role.name, security.Role.description, security.Role.is_admin)
+            .outerjoin(security.UserRole, security.UserRole.user_id == security.User.id)
+            .outerjoin(security.Role, security.Role.id == security.UserRole.role_id)
+            .where(security.User.id.in_(wanted))
+            .order_by(security.User.id, security.Role.name))
+        for user_id, full_name, active, role, description, is_admin in rows:
+            details = found.setdefault(user_id, UserDetails(full_name, active, []))
+            if role is not None:
+                details.roles.append(Role(name=role, description=description,
+                                          is_admin=is_admin))
+    return [found.get(int(i)) for i in ids]
+
+
+#: The fields of ``User`` that ``me`` answers from the principal, without SQL.
+PRINCIPAL_FIELDS = frozenset({"__typename", "id", "username", "locale", "permissions",
+                              "scopes"})
+
+
+def asks_beyond(selection: SelectionSetNode | None,
+                fragments: Mapping[str, FragmentDefinitionNode],
+                known: frozenset[str], _seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``selection`` (fragments followed) names a field outside ``known``.
+    Anything it cannot tell counts as beyond: at worst a statement too many."""
+    for node in selection.selections if selection is not None else ():
+        if isinstance(node, FieldNode):
+            if node.name.value not in known:
+                return True
+        elif isinstance(node, InlineFragmentNode):
+            if asks_beyond(node.selection_set, fragments, known, _seen):
+                return True
+        elif isinstance(node, FragmentSpreadNode):
+            name = node.name.value
+            fragment = fragments.get(name)
+            if fragment is None:
+                return True
+            if name not in _seen and asks_beyond(fragment.selection_set, fragments, known,
+                                                 _seen | {name}):
+                return True
+        else:  # pragma: no cover - graphql-core has no other selection kinds
+            return True
+    return False
+
+
+def details_loader(info: Info[Any, Any]) -> Any:
+    """The operation's DataLoader of :class:`UserDetails` by user id."""
+    def batch(ids: list[int]) -> list[UserDetails | None]:
+        return load_user_details(get_session(info), ids)
+
+    return info.context.loaders.get("core.user.details", batch)
+
+
+async def me(info: Info[Any, Any]) -> User | None:
+    """The caller as this sign-in sees itself; null if the user was deleted meanwhile
+    (known when a field the database answers is asked for)."""
     principal = info.context.principal
-    found = load_users(get_session(info), info.context.env, [principal.user_id])[0]
-    if found is None:
-        return None
-    return dataclasses.replace(found, permissions=sorted(principal.permissions),
-                               scopes=scope_list(principal.scopes.items()))
+    raw = info._raw_info
+    # Stand-ins for fields the document does not ask for: never resolved, never seen.
+    details = UserDetails(full_name="", is_active=True, roles=[])
+    if any(asks_beyond(node.selection_set, raw.fragments, PRINCIPAL_FIELDS)
+           for node in raw.field_nodes):
+        loaded = await details_loader(info).load(principal.user_id)
+        if loaded is None:
+            return None
+        details = loaded
+    return User(pk=principal.user_id, username=principal.username, locale=principal.locale,
+                full_name=details.full_name, is_active=details.is_active, roles=details.roles,
+                permissions=sorted(principal.permissions),
+                scopes=scope_list(principal.scopes.items()))
 
 
 me_field = field(me, permission=AUTHENTICATED, name="me",

@@ -34,6 +34,7 @@ from openjxc.core.security import (
     TooManyAttempts,
     create_token,
     find_user,
+    invalidate,
     revoke_token,
 )
 from openjxc.graphql.context import get_session
@@ -114,6 +115,7 @@ class TokenRevokePayload:
 
 def revoke_token_id(session: Session, token_id: int) -> bool:
     """Revoke a live token by its row id; False if it is unknown or already revoked."""
+    invalidate(session, credential=("token", token_id))
     result = session.execute(
         update(AccessToken)
         .where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
