@@ -29,6 +29,7 @@ The template filters (``money``, ``date``, ``qty``, ``amount_in_words``) live in
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
@@ -65,7 +66,10 @@ _FONT_SUFFIXES = {".ttf", ".ttc", ".otf", ".otc"}
 _REPORT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 #: ``load(session, id, env)`` → the template context, or None when the record is missing.
-Loader = Callable[[Any, int, Any], Mapping[str, Any] | None]
+#: A loader that also takes ``principal`` (keyword) receives the caller, so that it can
+#: apply their scopes (``principal.allowed("warehouse", doc.warehouse_id)``) and answer
+#: None for a record outside them — a document must not leak what a list would hide.
+Loader = Callable[..., Mapping[str, Any] | None]
 
 
 class ReportNotFound(OpenJXCError):
@@ -232,14 +236,18 @@ class ReportRegistry:
     # -- rendering ----------------------------------------------------------------------
 
     def render_html(self, name: str, id: int, session: Any, locale: str | None = None,
-                    ) -> str:
+                    *, principal: Any = None) -> str:
         """The document ``name`` for record ``id`` as HTML, formatted for ``locale``.
 
-        Raises :class:`ReportNotFound` for an unknown report or a missing record.
+        Raises :class:`ReportNotFound` for an unknown report or a missing record (or one
+        outside the ``principal``'s scopes, for loaders that take ``principal``).
         """
         owner, report = self._entry(name)
         locale = self._locale(locale)
-        data = report.load(session, id, self.env)
+        if _takes_principal(report.load):
+            data = report.load(session, id, self.env, principal=principal)
+        else:
+            data = report.load(session, id, self.env)
         if data is None:
             raise ReportNotFound(f"{name} {id} not found")
         context = {"title": report.title or report.name, **data, "report": report,
@@ -247,7 +255,7 @@ class ReportRegistry:
         return self.jinja(owner).get_template(report.template).render(context)
 
     def render_pdf(self, name: str, id: int, session: Any, locale: str | None = None,
-                   ) -> bytes:
+                   *, principal: Any = None) -> bytes:
         """The document ``name`` for record ``id`` as an A4 PDF with embedded CJK fonts.
 
         Raises :class:`CJKFontMissing` before rendering when no Chinese font is installed
@@ -260,8 +268,9 @@ class ReportRegistry:
                 "install one, e.g. `apt-get install fonts-wqy-microhei` or "
                 "`apt-get install fonts-noto-cjk`"
             )
-        html = self.render_html(name, id, session, locale)
+        html = self.render_html(name, id, session, locale, principal=principal)
         return html_to_pdf(html, self.template_dirs(owner))
+
 
     @staticmethod
     def _locale(locale: str | None) -> str:
@@ -327,3 +336,12 @@ if __name__ == "__main__":  # `python -m openjxc.core.reports`: a deployment che
     if not fonts:
         raise SystemExit("no CJK font found: apt-get install fonts-wqy-microhei")
     print("CJK fonts:", ", ".join(fonts))
+
+
+def _takes_principal(load: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(load).parameters
+    except (TypeError, ValueError):
+        return False
+    return "principal" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())

@@ -121,7 +121,7 @@ async def _render_report(service: Served, request: Request, request_id: str) -> 
     def render() -> bytes:
         with Translator.for_environment(env).activate(locale), \
                 env.unit_of_work(readonly=True) as session:
-            return registry.render_pdf(name, record_id, session, locale)
+            return registry.render_pdf(name, record_id, session, locale, principal=principal)
 
     try:
         pdf = await run_in_threadpool(render)

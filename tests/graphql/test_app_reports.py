@@ -92,3 +92,37 @@ def test_with_the_permission_the_pdf_is_served(client: TestClient, env: Environm
     assert response.content.startswith(b"%PDF")
     assert "HT-2024-0001" in (PdfReader(BytesIO(response.content)).metadata.title or "")
     assert response.headers["x-request-id"]
+
+
+def test_a_loader_that_takes_the_principal_can_hide_records_outside_scopes(
+        tmp_path: Path) -> None:
+    """Documents must not print what lists hide: the loader sees who asks."""
+    seen: list[Any] = []
+
+    def scoped(session: Any, record_id: int, env: Any, *, principal: Any) -> dict[str, Any] | None:
+        seen.append(principal)
+        if principal is not None and not principal.allowed("warehouse", 2):
+            return None
+        return {"title": "ok"}
+
+    class Host(KernelOnlyHost):
+        def contributions(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+            return [("core", [Report("scoped", "base.html", PERMISSION, load=scoped)])]
+
+    env = kernel_env(f"sqlite:///{tmp_path / 'scoped.db'}")
+    env.extensions[EXTENSION_KEY] = ReportRegistry(Host())
+    from openjxc.core.security import Principal
+
+    limited = Principal(user_id=1, username="clerk", permissions=frozenset({PERMISSION}),
+                        scopes={"warehouse": {"1"}})
+    registry = ReportRegistry.for_environment(env)
+    from openjxc.core.reports import ReportNotFound
+
+    with env.unit_of_work(readonly=True) as session:
+        with pytest.raises(ReportNotFound):
+            registry.render_html("scoped", 7, session, "zh_CN", principal=limited)
+        assert "ok" in registry.render_html("scoped", 7, session, "zh_CN",
+                                            principal=limited.__class__(
+                                                user_id=1, username="boss",
+                                                permissions=frozenset({PERMISSION})))
+    assert seen[0] is limited
