@@ -25,6 +25,8 @@ This module serves ``/graphql`` and assembles the app; the other endpoints live 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -58,6 +60,7 @@ from openjxc.core.env import Environment, installed_addons
 from openjxc.core.errors import MigrationError
 from openjxc.core.i18n import Translator
 from openjxc.core.migrate import check_up_to_date
+from openjxc.core.models import utcnow
 from openjxc.graphql.context import (
     RequestContext,
     RequestIdMiddleware,
@@ -93,6 +96,7 @@ __all__ = [
 ]
 
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+log = logging.getLogger("openjxc.graphql")
 
 EnvironmentSource = Environment | Callable[[], Environment]
 SchemaBuilder = Callable[[Environment, Sequence[Any]], strawberry.Schema]
@@ -128,13 +132,31 @@ _OPERATION_CONTEXT: ContextVar[RequestContext | None] = ContextVar(
     "openjxc_ws_operation_context", default=None)
 
 
+class _CredentialLapsed(BaseException):
+    """Ends an operation whose connection's credential no longer holds (the socket is
+    closed already).  A BaseException, so that strawberry's catch-all for a failing
+    operation (which logs it as a crash) lets it through to :meth:`run_operation`."""
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """graphql-transport-ws with one context per operation and a coded subscription cap.
 
     strawberry gives all operations of a connection the connection's context; ours run
     concurrently, so each gets its own (own session, own DataLoaders) through a context
     variable set in the operation's task.
+
+    A connection is authenticated once, at ``connection_init``, but its subscriptions may
+    run for days: before each result is sent, the credential is checked again — its
+    expiry every time, its revocation (or its user's deactivation) by authenticating it
+    anew at most every :attr:`credential_recheck_seconds` (through the principal cache,
+    which a revocation in this process empties at once).  When it no longer holds, the
+    connection is closed with 4401 Unauthorized and every operation on it ends.
     """
+
+    #: How often a connection's credential is authenticated again while it streams.
+    credential_recheck_seconds: float = 5.0
+    _next_recheck: float = 0.0
+    _lapsed: bool = False
 
     @property  # type: ignore[override]
     def context(self) -> RequestContext:
@@ -164,8 +186,45 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
         try:
             with translator.activate(context.locale):
                 await super().run_operation(operation)
+        except _CredentialLapsed:
+            self.operations.pop(operation.id, None)
         finally:
             context.close()
+
+    async def send_message(self, message: Any) -> None:
+        if message.get("type") == "next" and not await self._credential_holds():
+            if not self._lapsed:
+                self._lapsed = True
+                # The same close as for a subscribe before connection_init: the client
+                # must authenticate (again) on a new connection.
+                await self.websocket.close(code=4401, reason="Unauthorized")
+            raise _CredentialLapsed
+        await super().send_message(message)
+
+    async def _credential_holds(self) -> bool:
+        if self._lapsed:
+            return False
+        connection = self._connection_context
+        principal = connection.principal
+        if principal is None:
+            return False
+        expires_at = getattr(principal, "expires_at", None)
+        if expires_at is not None and expires_at <= utcnow():
+            return False
+        now = time.monotonic()
+        if now < self._next_recheck:
+            return True
+        self._next_recheck = now + self.credential_recheck_seconds
+        try:
+            fresh = await authenticate_bearer(connection.env, connection.bearer)
+        except Exception:
+            # The database did not answer: keep streaming (the expiry still applies)
+            # and ask again at the next recheck rather than drop every subscriber.
+            log.warning("could not re-authenticate WebSocket connection %s",
+                        connection.request_id, exc_info=True)
+            return True
+        return fresh is not None and fresh.credential_id == getattr(
+            principal, "credential_id", None)
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -233,6 +292,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             # graphql-transport-ws: a refused connection_init closes with 4403 Forbidden.
             raise ConnectionRejectionError()
         context.principal = principal
+        context.bearer = bearer_of(header) if isinstance(header, str) else None
         context.locale = locale_for(principal, context.request.headers.get("accept-language"),
                                     self.settings)
         return UNSET

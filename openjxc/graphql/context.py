@@ -49,8 +49,8 @@ from strawberry.types.graphql import OperationType
 
 from openjxc.core.config import Settings
 from openjxc.core.i18n import KernelMessages, negotiate_locale
+from openjxc.core.security import Identified, PrincipalCache, identify, record_use
 from openjxc.core.security import Principal as SecurityPrincipal
-from openjxc.core.security import PrincipalCache, authenticate
 
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
@@ -228,6 +228,10 @@ async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityP
     environment's :class:`~openjxc.core.security.PrincipalCache`, without SQL; any other
     is authenticated in a read-only unit of work (retried if SQLite is busy), off the
     event loop, and remembered (concurrent requests with it share that one read).
+
+    Recording ``last_used_at`` (at most once a minute) is bookkeeping, done afterwards
+    in a short write transaction of its own that gives up when the write lock is busy:
+    a long writer elsewhere never makes authentication fail or wait.
     """
     if not bearer:
         return None
@@ -236,11 +240,16 @@ async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityP
     if principal is not None:
         return principal
 
-    def work(session: Session) -> SecurityPrincipal | None:
-        return authenticate(session, env, bearer)
+    def work(session: Session) -> Identified | None:
+        return identify(session, env, bearer)
 
     def load() -> SecurityPrincipal | None:
-        return env.database.run(work, readonly=True)
+        identified = env.database.run(work, readonly=True)
+        if identified is None:
+            return None
+        if identified.use_due:
+            record_use(env.database, identified.principal)
+        return identified.principal
 
     return await run_in_threadpool(cache.load, bearer, load)
 
@@ -282,6 +291,8 @@ class RequestContext:
         self.request = request
         #: The ``connection_init`` payload of a WebSocket connection (strawberry sets it).
         self.connection_params: dict[str, Any] = {}
+        #: The credential a WebSocket connection authenticated with, to check it again.
+        self.bearer: str | None = None
         #: True for a mutation: its session begins a write transaction.
         self.writable = False
         self._given = session

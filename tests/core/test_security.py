@@ -6,6 +6,8 @@ are tested in test_security_registry.py); the clock is injected through ``now=``
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -15,7 +17,7 @@ from argon2 import PasswordHasher, Type
 from sqlalchemy import func, select
 
 from openjxc.core.config import Settings
-from openjxc.core.db import Database
+from openjxc.core.db import Database, create_database_engine
 from openjxc.core.env import Environment
 from openjxc.core.models import Base
 from openjxc.core.security import (
@@ -42,6 +44,7 @@ from openjxc.core.security import (
     set_password,
     sync_role_templates,
 )
+from openjxc.core.security import tokens as tokens_module
 from openjxc.core.security.tokens import digest
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -253,6 +256,58 @@ def test_after_n_failures_a_username_is_throttled_until_the_window_passes(
     assert refused(env, wang, "s3cret-pass", now=T0 + timedelta(seconds=299)) == (
         "TOO_MANY_ATTEMPTS")
     assert login(env, wang, "s3cret-pass", now=T0 + timedelta(seconds=301)).startswith("ojt_")
+
+
+@pytest.mark.parametrize("same_client", [False, True])
+def test_parallel_wrong_passwords_on_postgresql_check_at_most_the_limit(
+        pg_database_url: str, monkeypatch: pytest.MonkeyPatch, same_client: bool) -> None:
+    """Counting failures and recording one are apart by an Argon2 check: parallel attempts
+    must take turns, or all of them count the same few failures and get a password checked.
+    Throttled per username (each from its own client) and per client (other usernames)."""
+    env = Environment([], database=Database(engine=create_database_engine(
+        pg_database_url, pool_size=25, max_overflow=0)), settings=SETTINGS)
+    Base.metadata.create_all(env.database.engine, tables=env.tables)
+    try:
+        with env.unit_of_work() as session:
+            create_user(session, env, "wang.li", "s3cret-pass")
+            for n in range(20):
+                create_user(session, env, f"user{n}", "s3cret-pass")
+        verified: list[int] = []
+        lock = threading.Lock()
+
+        def counting_verify(password: str, password_hash: str) -> bool:
+            with lock:
+                verified.append(1)
+            time.sleep(0.05)  # widen the window between counting and recording
+            return passwords.verify_password(password, password_hash)
+
+        monkeypatch.setattr(tokens_module, "verify_password", counting_verify)
+        barrier = threading.Barrier(20)
+        codes: list[str] = []
+
+        def attempt(n: int) -> None:
+            username = f"user{n}" if same_client else "wang.li"
+            client = "203.0.113.5" if same_client else f"10.0.0.{n}"
+            barrier.wait(timeout=10)
+            try:
+                with env.unit_of_work() as session:
+                    create_token(session, env, username, "wrong-pass", client)
+            except (AuthenticationFailed, TooManyAttempts) as exc:
+                with lock:
+                    codes.append(exc.code)
+
+        threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(verified) <= SETTINGS.login_max_failures
+        assert sorted(codes) == sorted(
+            ["INVALID_CREDENTIALS"] * len(verified)
+            + ["TOO_MANY_ATTEMPTS"] * (20 - len(verified)))
+        assert codes.count("INVALID_CREDENTIALS") == SETTINGS.login_max_failures
+    finally:
+        env.database.dispose()
 
 
 def test_a_client_is_throttled_across_usernames(env: Environment, wang: str) -> None:

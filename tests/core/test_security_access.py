@@ -23,8 +23,10 @@ from openjxc.core.models import Base
 from openjxc.core.security import (
     AccessToken,
     ApiKey,
+    ApiKeyOutlivesIssuer,
     InvalidApiKey,
     PermissionDenied,
+    PermissionNotHeld,
     Principal,
     Role,
     RolePermission,
@@ -380,3 +382,41 @@ def test_last_used_at_is_written_at_most_once_a_minute(
     assert use(T0 + timedelta(seconds=59)) == 0 and last_used() == T0
     assert use(T0 + timedelta(seconds=60)) == 1
     assert last_used() == T0 + timedelta(seconds=60)
+
+
+def test_an_api_key_never_gets_more_than_its_issuer_holds(
+        env: Environment, owner: str) -> None:
+    issuer = Principal(user_id=1, username="clerk", permissions=frozenset({"widget.item.read"}),
+                       via="token", credential_id=1, expires_at=T0 + timedelta(hours=1))
+    with env.unit_of_work() as session:
+        with pytest.raises(PermissionNotHeld) as caught:
+            create_api_key(session, env, owner, "k", ["widget.item.read", "widget.cost.read",
+                                                      "widget.item.create"], issuer=issuer)
+        assert caught.value.code == "OUT_OF_SCOPE_PERMISSION"
+        assert caught.value.names == ["widget.cost.read", "widget.item.create"]
+        assert session.scalars(select(ApiKey)).all() == []
+        # A sign-in session's expiry ends the session, not the user's rights: a key
+        # issued from one may outlive it (or never expire).
+        create_api_key(session, env, owner, "k", ["widget.item.read"], issuer=issuer, now=T0)
+
+
+def test_a_key_issued_by_an_expiring_key_expires_with_it(
+        env: Environment, owner: str) -> None:
+    limit = T0 + timedelta(days=7)
+    issuer = Principal(user_id=1, username="clerk", permissions=frozenset({"widget.item.read"}),
+                       via="api_key", credential_id=1, expires_at=limit)
+    with env.unit_of_work() as session:
+        for asked in (None, limit + timedelta(seconds=1)):
+            with pytest.raises(ApiKeyOutlivesIssuer) as caught:
+                create_api_key(session, env, owner, "k", ["widget.item.read"],
+                               expires_at=asked, issuer=issuer, now=T0)
+            assert caught.value.limit == limit
+            assert isinstance(caught.value, InvalidApiKey)
+        issued = create_api_key(session, env, owner, "k", ["widget.item.read"],
+                                expires_at=limit, issuer=issuer, now=T0)
+        assert issued.expires_at == limit
+        never = Principal(user_id=1, username="clerk",
+                          permissions=frozenset({"widget.item.read"}), via="api_key",
+                          credential_id=2)
+        assert create_api_key(session, env, owner, "k2", ["widget.item.read"],
+                              issuer=never, now=T0).expires_at is None

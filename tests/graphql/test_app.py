@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from openjxc.core.db import Database
 from openjxc.core.env import Environment
 from openjxc.core.errors import DatabaseBehindError, MigrationError
 from openjxc.core.migrate import alembic_config
+from openjxc.core.security import AccessToken, invalidate
 from openjxc.graphql.app import create_app
 
 
@@ -276,6 +279,32 @@ def test_a_bearer_token_makes_the_caller_known(client: TestClient, env: Environm
     assert post(client, "{ me }", token)["data"] == {"me": "alice"}
     assert post(client, "{ me }")["data"] == {"me": None}
     assert post(client, "{ me }", "ojt_not-a-real-token")["data"] == {"me": None}
+
+
+def test_a_busy_write_lock_never_fails_authentication(client: TestClient,
+                                                      env: Environment) -> None:
+    """Recording ``last_used_at`` is bookkeeping: while another connection holds SQLite's
+    write lock far longer than the retries last, a fresh (uncached, never used) token
+    still authenticates, and its use is recorded by a later request."""
+    token = add_user(env, "alice")
+    path = env.database.engine.url.database
+    assert path is not None
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE core_user SET full_name = full_name")
+        started = time.monotonic()
+        assert post(client, "{ me }", token)["data"] == {"me": "alice"}
+        assert time.monotonic() - started < 5
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with env.unit_of_work(readonly=True) as session:
+        assert session.scalar(select(AccessToken.last_used_at)) is None
+    invalidate(bearer=token)
+    assert post(client, "{ me }", token)["data"] == {"me": "alice"}
+    with env.unit_of_work(readonly=True) as session:
+        assert session.scalar(select(AccessToken.last_used_at)) is not None
 
 
 def test_the_users_own_language_wins_over_the_browsers(client: TestClient,

@@ -8,6 +8,7 @@ on it then gets its own context (its own session), and a connection holds at mos
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from test_app_support import TestClient, add_user, build_test_schema, kernel_env
 
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment
-from openjxc.graphql.app import create_app
+from openjxc.core.models import utcnow
+from openjxc.core.security import revoke_token
+from openjxc.graphql import app as app_module
+from openjxc.graphql.app import TransportWSHandler, create_app
 
 PROTOCOL = ["graphql-transport-ws"]
 
@@ -160,3 +164,52 @@ def test_a_subscription_over_plain_http_is_refused(client: TestClient, token: st
                            headers={"authorization": f"Bearer {token}", "accept": accept}).json()
         assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
         assert "WebSocket" in body["errors"][0]["message"]
+
+
+# -- a credential that lapses while it streams ------------------------------------------------
+
+def stream_until_closed(ws: Any, limit: int = 200) -> tuple[int, int]:
+    """Read ``next`` messages until the server closes; (how many, the close code)."""
+    received = 0
+    with pytest.raises(WebSocketDisconnect) as closed:
+        for _ in range(limit):
+            message = ws.receive_json()
+            assert message["type"] == "next"
+            received += 1
+    return received, closed.value.code
+
+
+def test_a_revoked_token_ends_its_subscriptions(env: Environment, client: TestClient,
+                                                token: str, monkeypatch: pytest.MonkeyPatch,
+                                                ) -> None:
+    monkeypatch.setattr(TransportWSHandler, "credential_recheck_seconds", 0.0)
+    with client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        assert ws.receive_json() == {"type": "connection_ack"}
+        subscribe(ws, "f", "subscription { forever }")
+        assert ws.receive_json()["type"] == "next"
+        with env.unit_of_work() as session:
+            assert revoke_token(session, token)
+        received, code = stream_until_closed(ws)
+    assert code == 4401
+    assert received <= 2  # at most what was under way when the token was revoked
+
+
+def test_an_expired_token_ends_its_subscriptions(ws: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    subscribe(ws, "f", "subscription { forever }")
+    assert ws.receive_json()["type"] == "next"
+    later = utcnow() + timedelta(days=30)
+    monkeypatch.setattr(app_module, "utcnow", lambda: later)
+    received, code = stream_until_closed(ws)
+    assert code == 4401
+    assert received <= 2
+
+
+def test_a_live_token_keeps_streaming_across_rechecks(ws: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TransportWSHandler, "credential_recheck_seconds", 0.0)
+    subscribe(ws, "t", "subscription { ticks(count: 5) }")
+    received = [ws.receive_json() for _ in range(6)]
+    assert [m["payload"]["data"]["ticks"] for m in received[:5]] == [0, 1, 2, 3, 4]
+    assert received[5] == {"id": "t", "type": "complete"}

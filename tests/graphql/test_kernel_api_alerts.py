@@ -127,6 +127,17 @@ def test_a_resolved_or_unknown_alert_cannot_be_acknowledged(
         assert [(e["field"], e["code"]) for e in errors] == [(["id"], "NOT_FOUND")]
 
 
+@pytest.mark.parametrize("raw_pk", ["\u00b2", "\u0663", "01", "+1", "1 ", str(2**63),
+                                    "9" * 40])
+def test_a_malformed_alert_id_is_not_found_not_a_server_error(
+        env: Environment, shop: dict[str, int], raw_pk: str) -> None:
+    add_user(env, "wang.li", permissions=WATCHER)
+    api = signed_in(env, "wang.li")
+    errors = api.ok(ACKNOWLEDGE, {"id": to_global_id("Alert", raw_pk)})["alertAcknowledge"][
+        "errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["id"], "NOT_FOUND")]
+
+
 def test_acknowledging_needs_its_own_permission(env: Environment, shop: dict[str, int]) -> None:
     add_user(env, "wang.li", permissions=["core.alert.read"])
     api = signed_in(env, "wang.li")

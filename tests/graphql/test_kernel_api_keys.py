@@ -98,6 +98,18 @@ def test_a_key_never_gets_more_than_its_issuer_holds(env: Environment,
     assert create(clerk, permissions=["core.alert.read"])["errors"] == []
 
 
+def test_a_key_issued_by_an_expiring_key_expires_with_it(boss: GraphQLTester,
+                                                        env: Environment) -> None:
+    limit = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    minter = caller(env, create(boss, permissions=["core.apikey.manage", "core.alert.read"],
+                                expiresAt=limit.isoformat())["key"])
+    refused = create(minter, permissions=["core.alert.read"])
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [(["expiresAt"], "INVALID")]
+    assert refused["key"] is None
+    made = create(minter, permissions=["core.alert.read"], expiresAt=limit.isoformat())
+    assert made["errors"] == [] and made["key"]
+
+
 def test_bad_input_is_refused_field_by_field_and_nothing_is_issued(
         boss: GraphQLTester) -> None:
     refused = create(boss, name="  ", permissions=[],
@@ -141,6 +153,14 @@ def test_a_revoked_key_stops_at_once_and_revoking_again_is_harmless(
         errors = boss.ok(REVOKE, {"id": unknown})["apiKeyRevoke"]["errors"]
         assert errors == [{"field": ["id"], "code": "NOT_FOUND",
                            "message": "没有此 ID 的 API 密钥"}]
+
+
+@pytest.mark.parametrize("raw_pk", ["\u00b2", "\u0663", "01", "+1", "1 ", str(2**63),
+                                    "9" * 40])
+def test_a_malformed_key_id_is_not_found_not_a_server_error(
+        boss: GraphQLTester, raw_pk: str) -> None:
+    errors = boss.ok(REVOKE, {"id": to_global_id("ApiKey", raw_pk)})["apiKeyRevoke"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["id"], "NOT_FOUND")]
 
 
 def test_keys_are_listed_newest_first_and_filtered(env: Environment,

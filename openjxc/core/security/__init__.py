@@ -25,6 +25,7 @@ from openjxc.core.security.api_keys import (
 )
 from openjxc.core.security.cache import PrincipalCache, invalidate
 from openjxc.core.security.errors import (
+    ApiKeyOutlivesIssuer,
     AuthenticationFailed,
     InvalidApiKey,
     InvalidLocale,
@@ -32,6 +33,7 @@ from openjxc.core.security.errors import (
     InvalidScope,
     InvalidUsername,
     PermissionDenied,
+    PermissionNotHeld,
     SecurityError,
     TooManyAttempts,
     UnknownPermission,
@@ -59,7 +61,13 @@ from openjxc.core.security.permissions import (
     RoleTemplate,
     is_permission_name,
 )
-from openjxc.core.security.principal import Principal, authenticate
+from openjxc.core.security.principal import (
+    Identified,
+    Principal,
+    authenticate,
+    identify,
+    record_use,
+)
 from openjxc.core.security.tokens import (
     TOKEN_PREFIX,
     IssuedToken,
@@ -85,7 +93,9 @@ __all__ = [
     "TOKEN_PREFIX",
     "AccessToken",
     "ApiKey",
+    "ApiKeyOutlivesIssuer",
     "AuthenticationFailed",
+    "Identified",
     "InvalidApiKey",
     "InvalidLocale",
     "InvalidRoleName",
@@ -96,6 +106,7 @@ __all__ = [
     "LoginFailure",
     "Permission",
     "PermissionDenied",
+    "PermissionNotHeld",
     "PermissionRegistry",
     "Principal",
     "PrincipalCache",
@@ -120,9 +131,11 @@ __all__ = [
     "find_user",
     "get_user",
     "hash_password",
+    "identify",
     "invalidate",
     "is_permission_name",
     "needs_rehash",
+    "record_use",
     "revoke_api_key",
     "revoke_token",
     "revoke_user_tokens",

@@ -8,6 +8,13 @@
 A key acts as its owner, but only with the permissions in ``scopes`` that the owner still
 holds (the intersection, computed at each authentication: demoting the owner demotes the
 key).  The owner's warehouse (and other) scopes apply to the key too.
+
+Given the ``issuer`` (the principal issuing the key), two more rules keep issuing keys
+from becoming a way up: the key gets no permission the issuer does not hold, and a key
+issued *by an API key* with an expiry expires no later than that key — a key that runs
+out could otherwise mint a successor that never does.  (A token's expiry ends a sign-in
+session, not what its user may do: signing in again gives a new one, so a key issued
+from a session may outlive it.)
 """
 
 from __future__ import annotations
@@ -22,7 +29,12 @@ from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
 from openjxc.core.security.cache import invalidate
-from openjxc.core.security.errors import InvalidApiKey, UnknownPermission
+from openjxc.core.security.errors import (
+    ApiKeyOutlivesIssuer,
+    InvalidApiKey,
+    PermissionNotHeld,
+    UnknownPermission,
+)
 from openjxc.core.security.models import ApiKey, User
 from openjxc.core.security.permissions import PermissionRegistry
 from openjxc.core.security.tokens import digest
@@ -30,6 +42,7 @@ from openjxc.core.security.users import get_user
 
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
+    from openjxc.core.security.principal import Principal
 
 API_KEY_PREFIX = "ojk_"
 
@@ -51,12 +64,17 @@ def create_api_key(
     scopes: Iterable[str],
     *,
     expires_at: datetime | None = None,
+    issuer: Principal | None = None,
     now: datetime | None = None,
 ) -> IssuedApiKey:
     """Issue a key for ``user`` (a User or a username) that may use ``scopes``.
 
     ``scopes`` must name permissions the environment declares (``UNKNOWN_PERMISSION``
-    otherwise) and may not be empty: a key that can do nothing is a mistake.
+    otherwise) and may not be empty: a key that can do nothing is a mistake.  With an
+    ``issuer``, they must be permissions the issuer holds (``PermissionNotHeld``), and
+    an issuer that is an expiring API key limits ``expires_at`` to its own expiry
+    (``ApiKeyOutlivesIssuer``; no expiry at all is refused too).  Leave ``issuer`` out
+    only for trusted callers (the command line, migrations).
     """
     now = now or utcnow()
     owner = user if isinstance(user, User) else get_user(session, user)
@@ -73,6 +91,13 @@ def create_api_key(
         raise UnknownPermission(f"unknown permissions: {', '.join(unknown)}")
     if expires_at is not None and expires_at <= now:
         raise InvalidApiKey("the expiry date of an API key must be in the future")
+    if issuer is not None:
+        beyond = sorted(set(wanted) - issuer.permissions)
+        if beyond:
+            raise PermissionNotHeld(beyond)
+        limit = issuer.expires_at if issuer.via == "api_key" else None
+        if limit is not None and (expires_at is None or expires_at > limit):
+            raise ApiKeyOutlivesIssuer(limit)
     # 12 hex digits never contain the "_" that separates the parts of the key.
     prefix = secrets.token_hex(6)
     key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"

@@ -7,6 +7,8 @@ change once released; messages may be reworded and are localised by the API laye
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from openjxc.core.errors import OpenJXCError
 
 
@@ -103,3 +105,26 @@ class InvalidApiKey(SecurityError):
     """An API key that cannot be issued as asked (no name, no permissions, past expiry)."""
 
     code = "INVALID_API_KEY"
+
+
+class PermissionNotHeld(SecurityError):
+    """Granting (to an API key) a permission the issuer does not hold themselves."""
+
+    code = "OUT_OF_SCOPE_PERMISSION"
+    field = "permissions"
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(f"cannot grant permissions the issuer does not hold: "
+                         f"{', '.join(names)}")
+        self.names = names
+
+
+class ApiKeyOutlivesIssuer(InvalidApiKey):
+    """An API key asked to stay valid longer than the API key that issues it."""
+
+    field = "expires_at"
+
+    def __init__(self, limit: datetime) -> None:
+        super().__init__(f"the API key must expire by {limit.isoformat()}, when the key "
+                         f"that issues it does")
+        self.limit = limit

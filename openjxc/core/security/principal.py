@@ -16,15 +16,28 @@ seen a few seconds ago costs no SQL at all.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from sqlalchemy import String, cast, literal_column, null, or_, select, union_all, update
+from sqlalchemy import (
+    String,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from openjxc.core.db import SQLITE_BUSY_TIMEOUT_MS
 from openjxc.core.models import utcnow
 from openjxc.core.security.api_keys import API_KEY_PREFIX, api_key_prefix
 from openjxc.core.security.cache import credential_text
@@ -42,7 +55,10 @@ from openjxc.core.security.permissions import PermissionRegistry
 from openjxc.core.security.tokens import TOKEN_PREFIX, digest
 
 if TYPE_CHECKING:
+    from openjxc.core.db import Database
     from openjxc.core.env import Environment
+
+log = logging.getLogger("openjxc.security")
 
 Via = Literal["token", "api_key"]
 #: How stale ``last_used_at`` may get before authenticating writes it again.
@@ -113,8 +129,30 @@ def authenticate(session: Session, env: Environment, bearer: str, *,
 
     Run it in a write unit of work (or one of its own): about once a minute it records
     ``last_used_at``, and on SQLite a read-only (``DEFERRED``) transaction can fail to
-    upgrade to a writer when another connection is writing.
+    upgrade to a writer when another connection is writing.  A caller that reads in a
+    read-only unit of work uses :func:`identify` and then :func:`record_use` instead.
     """
+    now = now or utcnow()
+    identified = identify(session, env, bearer, now=now)
+    if identified is None:
+        return None
+    if identified.use_due:
+        session.execute(_use_statement(identified.principal, now)
+                        .execution_options(synchronize_session=False))
+    return identified.principal
+
+
+class Identified(NamedTuple):
+    """A principal, and whether its credential's ``last_used_at`` is due to be written."""
+
+    principal: Principal
+    use_due: bool
+
+
+def identify(session: Session, env: Environment, bearer: str, *,
+             now: datetime | None = None) -> Identified | None:
+    """:func:`authenticate` without writing anything: safe in a read-only unit of work.
+    Pass the principal to :func:`record_use` afterwards when ``use_due``."""
     if not isinstance(bearer, str):
         return None
     credential = credential_text(bearer)
@@ -127,14 +165,55 @@ def authenticate(session: Session, env: Environment, bearer: str, *,
         return None
     if found is None:
         return None
-    principal = _principal(session, env, found)
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
-        model = AccessToken if found.via == "token" else ApiKey
-        session.execute(
-            update(model).where(model.id == found.id).values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return principal
+    due = found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION
+    return Identified(_principal(session, env, found), due)
+
+
+def _use_statement(principal: Principal, now: datetime) -> Any:
+    model = AccessToken if principal.via == "token" else ApiKey
+    return (update(model)
+            .where(model.id == principal.credential_id,
+                   or_(model.last_used_at.is_(None),
+                       model.last_used_at <= now - LAST_USED_RESOLUTION))
+            .values(last_used_at=now))
+
+
+#: How long :func:`record_use` waits for a lock before giving up on the bookkeeping.
+RECORD_USE_WAIT_MS = 100
+
+
+def record_use(database: Database, principal: Principal, *, now: datetime | None = None,
+               wait_ms: int = RECORD_USE_WAIT_MS) -> bool:
+    """Write the credential's ``last_used_at``, best effort; False if it was not written.
+
+    Its own short write transaction, waiting at most ``wait_ms`` for a lock (SQLite's
+    write lock, a row lock on PostgreSQL): bookkeeping must never make an authenticated
+    request fail or wait behind a long writer, so a lock it cannot get (or any database
+    error) is logged and ignored.  A use missed now is recorded by a later one.
+    """
+    if principal.credential_id is None:
+        return False
+    now = now or utcnow()
+    engine = database.engine
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                # Before BEGIN IMMEDIATE, which otherwise waits the full busy timeout.
+                raw: Any = connection.connection.driver_connection
+                raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                with connection.begin():
+                    if engine.dialect.name == "postgresql":
+                        connection.execute(sql_text(f"SET LOCAL lock_timeout = {int(wait_ms)}"))
+                    connection.execute(_use_statement(principal, now))
+            finally:
+                if engine.dialect.name == "sqlite":
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    except DBAPIError as exc:
+        log.info("last_used_at of %s %s not recorded: %s", principal.via,
+                 principal.credential_id, exc.orig)
+        return False
+    return True
 
 
 def _find_token(session: Session, token: str, now: datetime) -> _Credential | None:

@@ -22,7 +22,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, CursorResult, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from openjxc.core.models import utcnow
@@ -80,6 +80,7 @@ def create_token(
     settings = env.settings
     key = username_key(username)[:_MAX_KEY] if isinstance(username, str) else ""
     client = client[:_MAX_KEY] if client else None
+    serialise_attempts(session, key, client)
     check_throttle(session, settings, key, client, now=now)
 
     user = session.scalar(select(User).where(User.username_key == key)) if key else None
@@ -130,6 +131,36 @@ def revoke_user_tokens(session: Session, user_id: int, *, now: datetime | None =
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount
+
+
+#: Advisory-lock classes (the first key of PostgreSQL's two-key form), so that a username
+#: and a client address with the same hash never share a lock.
+_LOCK_USERNAME = 0x6F6A7531  # "oju1"
+_LOCK_CLIENT = 0x6F6A6331  # "ojc1"
+
+
+def serialise_attempts(session: Session, key: str, client: str | None) -> None:
+    """Make concurrent attempts on one username (or from one client) take turns.
+
+    Counting the failures and recording a new one are two statements with an Argon2 check
+    between them: without this, twenty parallel wrong passwords all count the same few
+    failures, all pass the throttle and all get a password checked.  On PostgreSQL a
+    transaction-scoped advisory lock per username and per client, taken before counting,
+    is held until the attempt's failure is committed (or the token issued), so the next
+    attempt counts it.  The username's lock is always taken before the client's, so two
+    attempts never wait for each other in a cycle.  SQLite needs nothing: its write
+    transactions (``BEGIN IMMEDIATE``) already run one at a time.
+
+    Relies on READ COMMITTED (PostgreSQL's default and the kernel's): each later
+    statement of the transaction sees what the previous lock holder committed.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    lock = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))")
+    session.execute(lock, {"cls": _LOCK_USERNAME, "key": key})
+    if client is not None:
+        session.execute(lock, {"cls": _LOCK_CLIENT, "key": client})
 
 
 def check_throttle(session: Session, settings: Settings, key: str, client: str | None, *,

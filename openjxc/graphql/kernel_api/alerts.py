@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import strawberry
 from sqlalchemy import select
@@ -181,8 +181,15 @@ class AlertAcknowledgePayload:
 
 
 def _alert_pk(global_id: str) -> int | None:
+    # The shared canonical parser: ``"²"`` or a key past 64 bits is no alert's ID (an
+    # answer of NOT_FOUND), never an INTERNAL_SERVER_ERROR from ``int()`` or the driver.
     type_name, raw = from_global_id(global_id)
-    return int(raw) if type_name == "Alert" and raw.isdigit() else None
+    if type_name != "Alert":
+        return None
+    try:
+        return cast(int, Alert.parse_pk(raw))
+    except (TypeError, ValueError):
+        return None
 
 
 def alert_acknowledge(info: Info[Any, Any], input: AlertAcknowledgeInput,
