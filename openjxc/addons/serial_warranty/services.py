@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from openjxc.addons.base_jxc.catalog.models import Category, Product
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
+from openjxc.core.validation import check_text
 
 from .models import WarrantyPolicy
 
@@ -31,25 +33,12 @@ def create_policy(session: Session, *, months: int, product_code: str | None = N
     if bool(product_code) == bool(category_code):
         errors.append(FieldError("INVALID", _("Give either a product or a category"),
                                  field="productCode"))
-    product_id = category_id = None
-    if product_code:
-        product_id = session.scalar(select(Product.id).where(Product.code == product_code))
-        if product_id is None:
-            errors.append(FieldError("NOT_FOUND", _("Unknown product {code}"),
-                                     field="productCode", code=product_code))
-        elif session.scalar(select(WarrantyPolicy.id)
-                            .where(WarrantyPolicy.product_id == product_id)):
-            errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
-                                     field="productCode", code=product_code))
-    if category_code:
-        category_id = session.scalar(select(Category.id).where(Category.code == category_code))
-        if category_id is None:
-            errors.append(FieldError("NOT_FOUND", _("Unknown category {code}"),
-                                     field="categoryCode", code=category_code))
-        elif session.scalar(select(WarrantyPolicy.id)
-                            .where(WarrantyPolicy.category_id == category_id)):
-            errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
-                                     field="categoryCode", code=category_code))
+    product_code = check_text(errors, product_code, "productCode", max_length=64)
+    category_code = check_text(errors, category_code, "categoryCode", max_length=32)
+    product_id = _target(session, errors, Product, WarrantyPolicy.product_id, product_code,
+                         "productCode", _("Unknown product {code}"))
+    category_id = _target(session, errors, Category, WarrantyPolicy.category_id,
+                          category_code, "categoryCode", _("Unknown category {code}"))
     if errors:
         raise ValidationFailed(errors)
     policy = WarrantyPolicy(product_id=product_id, category_id=category_id, months=months,
@@ -58,6 +47,21 @@ def create_policy(session: Session, *, months: int, product_code: str | None = N
     session.add(policy)
     session.flush()
     return policy
+
+
+def _target(session: Session, errors: list[FieldError], model: type[Product | Category],
+            policy_column: Any, code: str, field: str, unknown: object) -> int | None:
+    """The id of the product or category a policy is for; errors when it is unknown or
+    already has a policy."""
+    if not code:
+        return None
+    target_id = session.scalar(select(model.id).where(model.code == code))
+    if target_id is None:
+        errors.append(FieldError("NOT_FOUND", unknown, field=field, code=code))
+    elif session.scalar(select(WarrantyPolicy.id).where(policy_column == target_id)):
+        errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
+                                 field=field, code=code))
+    return target_id
 
 
 def policy_for(session: Session, product_id: int) -> WarrantyPolicy | None:

@@ -83,3 +83,14 @@ def test_policy_errors_change_nothing(database_url: str) -> None:
             "totalCount"] == 0
     finally:
         env.database.dispose()
+
+
+def test_a_nul_in_a_code_is_a_field_error_on_both_backends(database_url: str) -> None:
+    env = Environment.for_edition("pro", database_url=database_url)
+    try:
+        create_database(env)
+        result = GraphQLTester(env).ok(POLICY, {"input": {"months": 12,
+                                                          "productCode": "P\x001"}})
+        assert result["warrantyPolicyCreate"]["errors"][0]["field"] == ["productCode"]
+    finally:
+        env.database.dispose()
