@@ -50,3 +50,27 @@ class Contribution:
     scalars: Mapping[object, Any] = field(default_factory=dict)
     type_fields: Mapping[str, Sequence[StrawberryField]] = field(default_factory=dict)
     filter_fields: Mapping[str, Sequence[FilterField]] = field(default_factory=dict)
+
+    @classmethod
+    def combine(cls, *parts: Contribution) -> Contribution:
+        """One contribution from several (an addon split into chapters returns one).
+
+        Root fields, types and extensions are concatenated; duplicates are left for the
+        composer to refuse, with its usual message.
+        """
+        type_fields: dict[str, list[StrawberryField]] = {}
+        filter_fields: dict[str, list[FilterField]] = {}
+        scalars: dict[object, Any] = {}
+        for part in parts:
+            scalars.update(part.scalars)
+            for name, fields in part.type_fields.items():
+                type_fields.setdefault(name, []).extend(fields)
+            for name, filters in part.filter_fields.items():
+                filter_fields.setdefault(name, []).extend(filters)
+        return cls(
+            types=[t for part in parts for t in part.types],
+            queries=[f for part in parts for f in part.queries],
+            mutations=[f for part in parts for f in part.mutations],
+            subscriptions=[f for part in parts for f in part.subscriptions],
+            scalars=scalars, type_fields=type_fields, filter_fields=filter_fields,
+        )

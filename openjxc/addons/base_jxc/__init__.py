@@ -1,8 +1,20 @@
-"""Catalog, partners, warehouses, stock, purchase and sales: the basic edition."""
+"""Catalog, partners, warehouses, stock, purchase and sales: the basic edition.
+
+The addon is written in chapters (bounded contexts): ``catalog``, ``partners``, ``stock``,
+``transfers``, ``counts`` and ``exchange`` (import/export).  Each chapter has its own
+``models``, ``services`` and ``api`` modules and a ``register`` module that lists what it
+contributes; the hook implementations below only gather those lists, in chapter order.
+A ``register`` module may define any of ``models()``, ``permissions()``, ``roles()``,
+``contribution()``, ``alert_rules()``, ``cli_commands()``, ``reports()`` and
+``on_install(session, env)``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from importlib import import_module
+from types import ModuleType
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -10,39 +22,67 @@ from openjxc.core.env import Environment
 from openjxc.core.hookspecs import hookimpl
 from openjxc.core.security import Permission, RoleTemplate
 
+CHAPTERS = ("catalog", "partners", "stock", "transfers", "counts", "exchange")
+
+
+def _registers() -> Iterator[ModuleType]:
+    for chapter in CHAPTERS:
+        yield import_module(f"{__name__}.{chapter}.register")
+
+
+def _gather(hook: str) -> list[Any]:
+    gathered: list[Any] = []
+    for register in _registers():
+        contribute = getattr(register, hook, None)
+        if contribute is not None:
+            gathered.extend(contribute())
+    return gathered
+
 
 @hookimpl
 def register_models() -> Sequence[type]:
-    from .catalog.models import Category, Product
-
-    return [Category, Product]
+    return _gather("models")
 
 
 @hookimpl
 def register_permissions() -> Sequence[Permission]:
-    return [
-        Permission("catalog.category.read", "Read product categories"),
-        Permission("catalog.category.create", "Create product categories"),
-        Permission("catalog.product.read", "Read products"),
-        Permission("catalog.product.create", "Create products"),
-        Permission("catalog.product.update", "Change products"),
-        Permission("catalog.price.read", "See list prices"),
-    ]
+    return _gather("permissions")
 
 
 @hookimpl
 def register_roles() -> Sequence[RoleTemplate]:
-    return [
-        RoleTemplate("catalog_viewer", ("catalog.category.read", "catalog.product.read"),
-                     "Browse the product master"),
-    ]
+    return _gather("roles")
 
 
 @hookimpl
 def register_graphql() -> object:
-    from .catalog.api import contribution
+    from openjxc.graphql import Contribution
 
-    return contribution()
+    return Contribution.combine(*[register.contribution() for register in _registers()
+                                  if hasattr(register, "contribution")])
+
+
+@hookimpl
+def register_alert_rules() -> Sequence[Any]:
+    return _gather("alert_rules")
+
+
+@hookimpl
+def register_cli_commands() -> Sequence[Any]:
+    return _gather("cli_commands")
+
+
+@hookimpl
+def register_reports() -> Sequence[Any]:
+    return _gather("reports")
+
+
+@hookimpl
+def on_install(session: Session, env: Environment) -> None:
+    for register in _registers():
+        install = getattr(register, "on_install", None)
+        if install is not None:
+            install(session, env)
 
 
 @hookimpl

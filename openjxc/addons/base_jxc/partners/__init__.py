@@ -1,0 +1,1 @@
+"""Customers and suppliers: credit codes, contacts, addresses, terms and credit limits."""

@@ -1,0 +1,1 @@
+"""Warehouses, locations and the stock engine: moves, balances, serials, batches, costing."""

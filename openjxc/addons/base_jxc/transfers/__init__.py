@@ -1,0 +1,1 @@
+"""Transfers between warehouses: ship to in-transit, receive, record differences."""
