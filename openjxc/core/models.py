@@ -104,6 +104,15 @@ class Rate(ScaledDecimal):
         super().__init__(6)
 
 
+class UnitCost(ScaledDecimal):
+    """Unit costs and unit prices, 6 decimals: averages of cheap parts stay exact enough."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(6)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp always stored and returned as timezone-aware UTC."""
 

@@ -24,7 +24,8 @@ from openjxc.core.i18n import _
 LIMITS = {2: Decimal(10) ** 16, 4: Decimal(10) ** 14, 6: Decimal(10) ** 12}
 
 
-def check_text(errors: list[FieldError], value: object, field: str, *, max_length: int,
+def check_text(errors: list[FieldError], value: object, field: str | tuple[str, ...], *,
+               max_length: int,
                required: bool = False) -> str:
     """The stripped text, or ``""`` with an error recorded."""
     if value is None:
@@ -44,7 +45,8 @@ def check_text(errors: list[FieldError], value: object, field: str, *, max_lengt
     return text
 
 
-def check_decimal(errors: list[FieldError], value: object, field: str, *, places: int,
+def check_decimal(errors: list[FieldError], value: object, field: str | tuple[str, ...], *,
+                  places: int,
                   minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None,
                   maximum_exclusive: bool = False) -> Decimal | None:
     """``value`` as an exact Decimal with at most ``places`` decimals, within range."""

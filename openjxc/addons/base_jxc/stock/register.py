@@ -1,3 +1,50 @@
-"""What this chapter contributes to the addon's hooks (see ``base_jxc/__init__.py``)."""
+"""What the stock chapter contributes to the addon's hooks (see ``base_jxc/__init__.py``)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openjxc.core.security import Permission, RoleTemplate
+
+
+def models() -> list[type]:
+    from .models import MODELS
+
+    return MODELS
+
+
+def permissions() -> list[Permission]:
+    return [
+        Permission("stock.warehouse.read", "See warehouses and locations"),
+        Permission("stock.warehouse.create", "Create warehouses and bins"),
+        Permission("stock.level.read", "See stock levels and serial numbers"),
+        Permission("stock.move.read", "See the stock ledger"),
+        Permission("stock.move.create", "Post stock moves (receipts, issues, adjustments)"),
+        Permission("stock.move.reverse", "Reverse posted stock moves"),
+        Permission("stock.cost.read", "See unit costs and stock values"),
+        Permission("stock.period.close", "Close stock months"),
+        Permission("stock.batch.deliver_expired", "Deliver goods from an expired batch"),
+    ]
+
+
+def roles() -> list[RoleTemplate]:
+    return [
+        RoleTemplate("warehouse_clerk",
+                     ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
+                      "stock.level.read", "stock.move.read", "stock.move.create"),
+                     "Receive, move and count stock"),
+        RoleTemplate("stock_controller",
+                     ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
+                      "stock.warehouse.create", "stock.level.read", "stock.move.read",
+                      "stock.move.create", "stock.move.reverse", "stock.cost.read",
+                      "stock.period.close"),
+                     "Run the stock ledger, costs and month-end"),
+    ]
+
+
+def on_install(session: Session, env: Any) -> None:
+    from .warehouses import create_company_locations
+
+    create_company_locations(session)
