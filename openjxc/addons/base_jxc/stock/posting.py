@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -122,6 +122,20 @@ def _upsert(session: Session, table: object) -> postgresql.Insert | sqlite.Inser
             else sqlite.insert(table))  # type: ignore[arg-type]
 
 
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``table``, so inserts need no ``RETURNING``.
+
+    PostgreSQL draws them from the column's sequence.  SQLite continues after the highest
+    id: safe because a SQLite writer holds the database lock from ``BEGIN IMMEDIATE`` on.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                 "FROM generate_series(1, :count)"), {"table": table.name, "count": count}))
+    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+    return list(range(start + 1, start + count + 1))
+
+
 def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -149,9 +163,10 @@ def _write(session: Session, checked: list[LineCheck], *, move_date: date, origi
             "created_by_id": user_id,
         })
     table = table_of(StockMove)
-    move_ids = list(session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        move_rows).scalars())
+    move_ids = allocate_ids(session, table, len(move_rows))
+    for row, move_id in zip(move_rows, move_ids, strict=True):
+        row["id"] = move_id
+    session.execute(insert(table), move_rows)
     links = []
     for c, move_id in zip(checked, move_ids, strict=True):
         for number in c.serials:
@@ -208,8 +223,10 @@ def _insert_new_serials(session: Session, checked: list[LineCheck],
     if not rows:
         return {}
     table = table_of(SerialNumber)
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                          rows).scalars()
+    ids = allocate_ids(session, table, len(rows))
+    for row, serial_id in zip(rows, ids, strict=True):
+        row["id"] = serial_id
+    session.execute(insert(table), rows)
     return {(product_id, number): (serial_id, cost)
             for (product_id, number, cost), serial_id in zip(keys, ids, strict=True)}
 
