@@ -17,3 +17,14 @@ class ProductCreated(Event):
     product_id: int
     code: str
     category_id: int
+
+
+@dataclass(frozen=True)
+class ProductUpdated(Event):
+    """A product's master data changed (``changed`` names the fields, column names)."""
+
+    name: ClassVar[str] = "catalog.product.updated"
+    added_in: ClassVar[str] = "0.1"
+    product_id: int
+    code: str
+    changed: tuple[str, ...]
