@@ -21,6 +21,7 @@ from openjxc.core.i18n import _
 from openjxc.core.validation import check_decimal, check_text
 
 from ..catalog.models import Product
+from .ids import allocate_ids
 from .models import PHYSICAL_KINDS, Batch, Location, SerialNumber, StockPeriod, Warehouse, table_of
 from .serials import expand_serials
 
@@ -218,11 +219,11 @@ def _resolve_batches(session: Session, errors: list[FieldError], checked: list[L
     if created and not errors:
         table = table_of(Batch)
         rows = list(created.values())
-        ids = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [{"product_id": b.product_id, "number": b.number,
-              "manufactured_on": b.manufactured_on, "expires_on": b.expires_on} for b in rows]
-        ).scalars()
+        ids = allocate_ids(session, table, len(rows))
+        session.execute(insert(table), [
+            {"id": batch_id, "product_id": b.product_id, "number": b.number,
+             "manufactured_on": b.manufactured_on, "expires_on": b.expires_on}
+            for b, batch_id in zip(rows, ids, strict=True)])
         for batch, batch_id in zip(rows, ids, strict=True):
             batch.id = batch_id
         for c, line in wanted:
@@ -249,6 +250,9 @@ def _follow_serials(session: Session, errors: list[FieldError], checked: list[Li
                 known[(product_id, r.number)] = (r.id, r.location_id, r.unit_cost)
     where = {key: location for key, (_id, location, _cost) in known.items()}
     physical_codes = _location_codes(session, set(where.values()))
+    for c in checked:
+        if c.to_location.kind in PHYSICAL_KINDS:
+            physical_codes[c.to_location.id] = c.to_location.code
     for c in checked:
         at = (field, str(c.index), "serials")
         for number in c.serials:

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from openjxc.core.i18n import _
 
 from .checks import LineCheck, check_lines
 from .events import StockMovesPosted
+from .ids import allocate_ids
 from .models import (
     PHYSICAL_KINDS,
     SerialNumber,
@@ -120,20 +121,6 @@ def _upsert(session: Session, table: object) -> postgresql.Insert | sqlite.Inser
     dialect = session.get_bind().dialect.name
     return (postgresql.insert(table) if dialect == "postgresql"  # type: ignore[arg-type]
             else sqlite.insert(table))  # type: ignore[arg-type]
-
-
-def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
-    """``count`` fresh primary keys for ``table``, so inserts need no ``RETURNING``.
-
-    PostgreSQL draws them from the column's sequence.  SQLite continues after the highest
-    id: safe because a SQLite writer holds the database lock from ``BEGIN IMMEDIATE`` on.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                 "FROM generate_series(1, :count)"), {"table": table.name, "count": count}))
-    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
-    return list(range(start + 1, start + count + 1))
 
 
 def _round(value: Decimal) -> Decimal:
@@ -265,21 +252,26 @@ def _cost(c: LineCheck, valuation: _Valuation,
 def _move_existing_serials(session: Session, checked: list[LineCheck],
                            new_serials: dict[tuple[int, str], tuple[int, Decimal]],
                            field: str) -> None:
+    """Relocate the units, each guarded by where it must be: one ``executemany`` in line order
+    (a unit moved twice by one document moves twice); a concurrent move of any of them makes
+    the total short and refuses the document."""
+    params = [{"sid": serial_id, "src": c.from_location.id, "dst": c.to_location.id}
+              for c in checked
+              for serial_id in (*c.serial_ids.values(),
+                                *(new_serials[(c.product_id, n)][0] for n in c.carried_new))]
+    if not params:
+        return
     table = table_of(SerialNumber)
-    for c in checked:
-        ids = [*c.serial_ids.values(),
-               *(new_serials[(c.product_id, n)][0] for n in c.carried_new)]
-        if not ids:
-            continue
-        moved = session.execute(update(table)
-                                .where(table.c.id.in_(ids),
-                                       table.c.location_id == c.from_location.id)
-                                .values(location_id=c.to_location.id))
-        if moved.rowcount != len(ids):  # type: ignore[attr-defined]
-            # Someone moved one of them since we looked: refuse, like a late second sale.
-            raise ValidationFailed(FieldError(
-                "SERIAL_NOT_IN_LOCATION", _("A serial number is no longer in {location}"),
-                field=(field, str(c.index), "serials"), location=c.from_location.code))
+    moved = session.execute(update(table)
+                            .where(table.c.id == bindparam("sid"),
+                                   table.c.location_id == bindparam("src"))
+                            .values(location_id=bindparam("dst")), params)
+    if moved.rowcount != len(params):  # type: ignore[attr-defined]
+        # Someone moved one of them since we looked: refuse, like a late second sale.
+        first = next(c for c in checked if c.serial_ids or c.carried_new)
+        raise ValidationFailed(FieldError(
+            "SERIAL_NOT_IN_LOCATION", _("A serial number is no longer in {location}"),
+            field=(field, str(first.index), "serials"), location=first.from_location.code))
 
 
 def _apply_balances(session: Session, checked: list[LineCheck], field: str) -> None:
