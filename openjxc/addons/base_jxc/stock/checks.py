@@ -293,4 +293,4 @@ def _location_codes(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     return dict(session.execute(select(Location.id, Location.code)
                                 .where(Location.id.in_(ids),
-                                       Location.kind.in_(PHYSICAL_KINDS))).tuples().all())
+                                       Location.kind.in_(PHYSICAL_KINDS))).all())

@@ -44,7 +44,7 @@ def on_hand_by_product(session: Session, product_ids: Sequence[int], *,
             .group_by(StockBalance.product_id))
     if warehouse_id is not None:
         stmt = stmt.where(StockBalance.warehouse_id == warehouse_id)
-    found = dict(session.execute(stmt).tuples().all())
+    found = dict(session.execute(stmt).all())
     return {p: Decimal(found.get(p) or 0) for p in product_ids}
 
 
@@ -157,15 +157,16 @@ def pick_suggestions(session: Session, product_id: int, warehouse_id: int,
         suggestions.append(PickSuggestion(r.location_id, r.batch_id, take, r.expires_on))
         left -= take
     serial_rows = session.execute(
-        select(SerialNumber.location_id, SerialNumber.number)
+        select(SerialNumber.location_id, SerialNumber.batch_id, SerialNumber.number)
         .where(SerialNumber.product_id == product_id,
                SerialNumber.location_id.in_([s.location_id for s in suggestions]))
         .order_by(SerialNumber.received_on, SerialNumber.id)).all() if suggestions else []
     if serial_rows:
-        by_location: dict[int, list[str]] = {}
-        for location_id, number in serial_rows:
-            by_location.setdefault(location_id, []).append(number)
+        by_place: dict[tuple[int, int], list[str]] = {}
+        for location_id, batch_id, number in serial_rows:
+            by_place.setdefault((location_id, batch_id), []).append(number)
         suggestions = [PickSuggestion(s.location_id, s.batch_id, s.quantity, s.expires_on,
-                                      tuple(by_location.get(s.location_id, [])[:int(s.quantity)]))
+                                      tuple(by_place.get((s.location_id, s.batch_id),
+                                                         [])[:int(s.quantity)]))
                        for s in suggestions]
     return suggestions

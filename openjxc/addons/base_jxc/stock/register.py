@@ -33,13 +33,15 @@ def roles() -> list[RoleTemplate]:
     return [
         RoleTemplate("warehouse_clerk",
                      ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
-                      "stock.level.read", "stock.move.read", "stock.move.create"),
+                      "stock.level.read", "stock.move.read", "stock.move.create",
+                      "stock.count.read", "stock.count.record", "stock.transfer.read"),
                      "Receive, move and count stock"),
         RoleTemplate("stock_controller",
                      ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
                       "stock.warehouse.create", "stock.level.read", "stock.move.read",
                       "stock.move.create", "stock.move.reverse", "stock.cost.read",
-                      "stock.period.close"),
+                      "stock.period.close", "stock.count.read", "stock.count.start",
+                      "stock.count.record", "stock.count.post", "stock.transfer.read"),
                      "Run the stock ledger, costs and month-end"),
     ]
 
@@ -48,3 +50,15 @@ def on_install(session: Session, env: Any) -> None:
     from .warehouses import create_company_locations
 
     create_company_locations(session)
+
+
+def contribution() -> Any:
+    from .api import contribution
+
+    return contribution()
+
+
+def alert_rules() -> list[Any]:
+    from .alerts import alert_rules
+
+    return alert_rules()
