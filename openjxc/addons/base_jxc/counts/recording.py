@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from openjxc.core.db import upsert
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.core.models import Quantity
@@ -216,11 +216,6 @@ class _Lookup:
             errors.append(FieldError("NOT_FOUND", _("Unknown batch {batch}"),
                                      field=(*at, "batchNumber"), batch=number))
         return batch_id
-
-
-def upsert(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def _write_quantities(session: Session, count_id: int, quantities: dict[LineKey, Decimal],

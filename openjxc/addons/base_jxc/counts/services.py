@@ -30,6 +30,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from openjxc.addons.base_jxc.numbering import next_document_number
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.core.models import Quantity, utcnow
@@ -37,7 +38,6 @@ from openjxc.core.validation import check_text
 
 from ..catalog.models import Category, Product
 from ..stock.models import Location, SerialNumber, StockBalance, StockMove, Warehouse, table_of
-from ..stock.posting import business_today
 from .accuracy import inventory_accuracy
 from .lookup import count_by_number, scope_conditions
 from .models import (
@@ -154,12 +154,8 @@ def _resolve_codes(session: Session, errors: list[FieldError], model: type[Categ
 
 
 def _next_number(session: Session) -> str:
-    """``PD-<yyyymm>-<nnnn>``, numbered per month (a concurrent twin hits the unique
-    constraint and the API retries)."""
-    prefix = f"PD-{business_today(session):%Y%m}-"
-    last = session.scalar(select(func.max(StockCount.number))
-                          .where(StockCount.number.like(f"{prefix}%")))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+    """``PD-<yyyymm>-<nnnn>``, numbered per month."""
+    return next_document_number(session, StockCount.number, "PD")
 
 
 def _freeze_expectations(session: Session, count: StockCount) -> None:

@@ -23,9 +23,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from openjxc.core.db import upsert
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
 from openjxc.core.i18n import _
@@ -117,12 +117,6 @@ def post_moves(session: Session, lines: Sequence[MoveLine], *, move_date: date |
     return result
 
 
-def _upsert(session: Session, table: object) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql"  # type: ignore[arg-type]
-            else sqlite.insert(table))  # type: ignore[arg-type]
-
-
 def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -186,7 +180,7 @@ def _lock_valuations(session: Session, product_ids: list[int]) -> dict[int, _Val
     SQLite serialises writers with ``BEGIN IMMEDIATE``, so the lock is implicit there.
     """
     table = table_of(StockValuation)
-    session.execute(_upsert(session, table).on_conflict_do_nothing(),
+    session.execute(upsert(session, table).on_conflict_do_nothing(),
                     [{"product_id": p, "quantity": Decimal(0), "value": Decimal(0),
                       "last_unit_cost": Decimal(0)} for p in product_ids])
     rows = session.execute(select(StockValuation.product_id, StockValuation.quantity,
@@ -291,10 +285,10 @@ def _apply_balances(session: Session, checked: list[LineCheck], field: str) -> N
     if not deltas:
         return
     table = table_of(StockBalance)
-    upsert = _upsert(session, table)
-    stmt = upsert.on_conflict_do_update(
+    insert_or_add = upsert(session, table)
+    stmt = insert_or_add.on_conflict_do_update(
         index_elements=["location_id", "product_id", "batch_id"],
-        set_={"quantity": table.c.quantity + upsert.excluded.quantity},
+        set_={"quantity": table.c.quantity + insert_or_add.excluded.quantity},
     ).returning(table.c.location_id, table.c.product_id, table.c.batch_id, table.c.quantity)
     keys = sorted(deltas)
     rows = session.execute(stmt, [

@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
+from openjxc.addons.base_jxc.numbering import next_document_number
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
 from openjxc.core.i18n import _
@@ -29,7 +30,7 @@ from openjxc.core.validation import check_decimal, check_text
 
 from ..catalog.models import Product
 from ..stock.models import Batch, Location, SerialNumber, Warehouse
-from ..stock.posting import MoveLine, business_today, post_moves
+from ..stock.posting import MoveLine, post_moves
 from ..stock.serials import expand_serials
 from ..stock.warehouses import warehouse_location
 from .events import TransferShipped
@@ -111,17 +112,8 @@ def _warehouse(session: Session, errors: list[FieldError], code: str, at: str,
 
 
 def next_number(session: Session) -> str:
-    """The next free ``DB-YYYYMM-NNNN`` of the current business month.
-
-    Two transfers created at once may pick the same number; the unique constraint refuses
-    the second, and the API runs it again (``run_service``), which then takes the next.
-    """
-    prefix = f"{NUMBER_PREFIX}-{business_today(session):%Y%m}-"
-    last = session.scalar(select(StockTransfer.number)
-                          .where(StockTransfer.number.like(f"{prefix}%"))
-                          .order_by(StockTransfer.number.desc()).limit(1))
-    sequence = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
-    return f"{prefix}{sequence:04d}"
+    """The next free ``DB-YYYYMM-NNNN`` of the current business month."""
+    return next_document_number(session, StockTransfer.number, NUMBER_PREFIX)
 
 
 def create_transfer(session: Session, data: TransferInput, *,
