@@ -251,7 +251,8 @@ def _is_alembic_table(diff: Any) -> bool:
                 and getattr(diff[1], "name", None) == "alembic_version")
 
 
-_REV_ID = re.compile(r"^(?P<branch>.+)_(?P<n>\d{4})$")
+#: ``<branch>_<NNNN>`` at the start of a revision file's name (``base_jxc_0006_counts``).
+_REV_ID = re.compile(r"^(?P<branch>.+?)_(?P<n>\d{4})(?:_.*)?$")
 
 
 def make_revision(env: Environment, branch: str, message: str) -> Path:

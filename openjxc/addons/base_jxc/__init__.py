@@ -1,12 +1,13 @@
 """Catalog, partners, warehouses, stock, purchase and sales: the basic edition.
 
 The addon is written in chapters (bounded contexts): ``catalog``, ``partners``, ``stock``,
-``transfers``, ``counts`` and ``exchange`` (import/export).  Each chapter has its own
-``models``, ``services`` and ``api`` modules and a ``register`` module that lists what it
-contributes; the hook implementations below only gather those lists, in chapter order.
-A ``register`` module may define any of ``models()``, ``permissions()``, ``roles()``,
-``contribution()``, ``alert_rules()``, ``cli_commands()``, ``reports()`` and
-``on_install(session, env)``.
+``transfers``, ``counts``, ``exchange`` (import/export), ``policies``, ``invoicing``,
+``purchase``, ``sales``, ``returns``, ``planning``, ``analysis`` and ``documents``.  Each
+chapter has its own ``models``, ``services`` and ``api`` modules and a ``register`` module
+that lists what it contributes; the hook implementations below only gather those lists, in
+chapter order.  A ``register`` module may define any of ``models()``, ``permissions()``,
+``roles()``, ``contribution()``, ``event_handlers()``, ``alert_rules()``,
+``cli_commands()``, ``reports()`` and ``on_install(session, env)``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from openjxc.core.env import Environment
 from openjxc.core.hookspecs import hookimpl
 from openjxc.core.security import Permission, RoleTemplate
 
-CHAPTERS = ("catalog", "partners", "stock", "transfers", "counts", "exchange")
+CHAPTERS = ("catalog", "partners", "stock", "transfers", "counts", "exchange", "policies",
+            "invoicing", "purchase", "sales", "returns", "planning", "analysis", "documents")
 
 
 def _registers() -> Iterator[ModuleType]:
@@ -52,6 +54,11 @@ def register_permissions() -> Sequence[Permission]:
 @hookimpl
 def register_roles() -> Sequence[RoleTemplate]:
     return _gather("roles")
+
+
+@hookimpl
+def register_event_handlers() -> Sequence[Any]:
+    return _gather("event_handlers")
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""Planning: the seasonal sales forecast, purchase suggestions and supplier evaluation."""
