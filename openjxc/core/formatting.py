@@ -86,6 +86,13 @@ def _company_time(value: datetime, tz: str | tzinfo | None) -> datetime:
     return aware.astimezone(_zone(tz))
 
 
+def company_date(tz: str | tzinfo | None = None, at: datetime | None = None) -> date:
+    """The business date in the company's time zone ``tz`` (default: the current
+    translator's, else Asia/Shanghai) at ``at`` (default: now).  Business dates are local:
+    a receipt at 01:00 Beijing time on the 1st belongs to the 1st, not the UTC 31st."""
+    return _company_time(at or datetime.now(UTC), tz).date()
+
+
 def format_date(value: date, locale: str | None = None, *, style: str = "medium",
                 tz: str | tzinfo | None = None) -> str:
     """A date (``2024年3月5日`` / ``Mar 5, 2024``); a datetime gives its company-time date."""

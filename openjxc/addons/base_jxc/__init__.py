@@ -1,7 +1,8 @@
 """Catalog, partners, warehouses, stock, purchase and sales: the basic edition.
 
-The addon is written in chapters (bounded contexts): ``catalog``, ``partners``, ``stock``,
-``transfers``, ``counts``, ``exchange`` (import/export), ``policies``, ``invoicing``,
+The addon is written in chapters (bounded contexts): ``policies`` (the configurable rules
+every other chapter may read), ``catalog``, ``partners``, ``stock``, ``transfers``,
+``counts``, ``exchange`` (import/export), ``invoicing``,
 ``purchase``, ``sales``, ``returns``, ``planning``, ``analysis`` and ``documents``.  Each
 chapter has its own ``models``, ``services`` and ``api`` modules and a ``register`` module
 that lists what it contributes; the hook implementations below only gather those lists, in
@@ -23,7 +24,7 @@ from openjxc.core.env import Environment
 from openjxc.core.hookspecs import hookimpl
 from openjxc.core.security import Permission, RoleTemplate
 
-CHAPTERS = ("catalog", "partners", "stock", "transfers", "counts", "exchange", "policies",
+CHAPTERS = ("policies", "catalog", "partners", "stock", "transfers", "counts", "exchange",
             "invoicing", "purchase", "sales", "returns", "planning", "analysis", "documents")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from test_stock_api_support import api, env, line, posted, receive_basics
 
 from openjxc.addons.base_jxc.catalog.models import Product
+from openjxc.addons.base_jxc.policies.services import set_policy
 from openjxc.addons.base_jxc.stock.alerts import alert_rules
 from openjxc.core.alerts import AlertStatus, evaluate_rules, list_alerts
 from openjxc.core.env import Environment
@@ -106,3 +107,16 @@ def test_batch_near_expiry_opens_once_and_goes_critical_once_expired(
     report = evaluate_rules(env, datetime(2026, 2, 2, 2, tzinfo=UTC),
                             rule_keys=["stock.batch_near_expiry"])
     assert len(report.resolved) == 1 and _active(env, "stock.batch_near_expiry") == []
+
+
+def test_batch_expiry_window_is_the_company_policy(env: Environment,
+                                                   api: GraphQLTester) -> None:
+    posted(api, line("YY-46", "5", "PARTNER/SUPPLIER", "WH1/STOCK", unitCost="80",
+                     batchNumber="SOON", expiresOn="2026-02-20"), moveDate="2026-01-05")
+    january = datetime(2026, 1, 10, 2, tzinfo=UTC)  # 41 days ahead: outside 30 days
+    evaluate_rules(env, january, rule_keys=["stock.batch_near_expiry"])
+    assert _active(env, "stock.batch_near_expiry") == []
+    with env.unit_of_work() as session:
+        set_policy(session, "stock.batch_expiry_days", "45")
+    evaluate_rules(env, january, rule_keys=["stock.batch_near_expiry"])
+    assert len(_active(env, "stock.batch_near_expiry")) == 1

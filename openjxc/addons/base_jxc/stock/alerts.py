@@ -2,9 +2,8 @@
 
 * ``stock.below_safety``: a product whose available stock (on hand − reserved, in the
   warehouses' main stock and bins, all warehouses together) is below its safety stock.
-* ``stock.batch_near_expiry``: a batch still in stock that expires within N days (default
-  30; ``Settings.stock_expiry_alert_days`` when a deployment sets it) or has expired
-  (critical).
+* ``stock.batch_near_expiry``: a batch still in stock that expires within N days (the
+  company's policy ``stock.batch_expiry_days``, default 30) or has expired (critical).
 
 Both are asked again after every posting (``stock.moves.posted``) and on a schedule, and
 the kernel keeps one open alert per condition, resolved when stock is back or the batch is
@@ -17,13 +16,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import Product
+from openjxc.addons.base_jxc.policies.services import get_policy
 from openjxc.core.alerts import AlertCondition, AlertRule, Severity
+from openjxc.core.formatting import company_date
 from openjxc.core.i18n import _
 from openjxc.core.models import Quantity
 
@@ -33,15 +33,8 @@ from .models import Batch, Location, StockBalance
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
 
-#: Days before expiry a batch in stock raises an alert, unless the settings say otherwise.
-DEFAULT_EXPIRY_DAYS = 30
 #: Where stock counts for expiry: everything the company holds except the scrap area.
 HELD_KINDS = ("internal", "transit", "quarantine")
-
-
-def _local_day(env: Environment | None, now: datetime) -> date:
-    tz = getattr(getattr(env, "settings", None), "timezone", "Asia/Shanghai")
-    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def below_safety(session: Session, env: Environment, now: datetime,
@@ -72,15 +65,15 @@ def below_safety(session: Session, env: Environment, now: datetime,
             severity=Severity.CRITICAL if (quantity or 0) <= 0 else None)
 
 
-def batch_near_expiry(days: int = DEFAULT_EXPIRY_DAYS) -> Any:
-    """An evaluator for batches in stock expiring within ``days`` (the deployment's
-    ``stock_expiry_alert_days`` setting wins when present)."""
+def batch_near_expiry(days: int | None = None) -> Any:
+    """An evaluator for batches in stock expiring within ``days`` (default: the company's
+    policy ``stock.batch_expiry_days``, read at each evaluation)."""
 
     def evaluate(session: Session, env: Environment, now: datetime,
                  ) -> Iterator[AlertCondition]:
-        window = getattr(getattr(env, "settings", None), "stock_expiry_alert_days", None)
-        within = int(window) if isinstance(window, int) and window >= 0 else days
-        today = _local_day(env, now)
+        within = days if days is not None else int(get_policy(session,
+                                                              "stock.batch_expiry_days"))
+        today = company_date(getattr(getattr(env, "settings", None), "timezone", None), now)
         held = (select(StockBalance.batch_id.label("batch_id"),
                        func.sum(StockBalance.quantity).label("quantity"))
                 .join(Location, Location.id == StockBalance.location_id)
@@ -109,7 +102,7 @@ def batch_near_expiry(days: int = DEFAULT_EXPIRY_DAYS) -> Any:
     return evaluate
 
 
-def alert_rules(expiry_days: int = DEFAULT_EXPIRY_DAYS) -> list[AlertRule]:
+def alert_rules(expiry_days: int | None = None) -> list[AlertRule]:
     return [
         AlertRule("stock.below_safety", _("Stock below safety level"), below_safety,
                   severity=Severity.WARNING, schedule_seconds=900,
