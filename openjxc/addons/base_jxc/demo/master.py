@@ -1,121 +1,22 @@
-"""Demo rows: 杭州东机机电设备有限公司, a dealer of motors, pumps, valves and drives.
-
-About 200 products (YE3/Y2 motors coded by model, power and poles across 0.75–160 kW,
-pumps, valves, reducers, inverters, accessories and spares, with their relations, a kit
-and a two-level bill of materials), three warehouses with bins, suppliers and customers
-with valid 统一社会信用代码, and six months of history — purchase receipts, deliveries,
-transfers through in-transit — posted through :func:`post_moves`, with serial units and
-batches, and the older months closed.  Everything is drawn from ``random.Random(2026)``
-and dated back from today, so every run tells the same story, ending yesterday.
-"""
+"""Master data of the demo dealer: partners, the catalog with relations, warehouses."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .catalog.bom import set_line
-from .catalog.models import Product
-from .catalog.relations import create_relation, set_kit
-from .catalog.services import AttributeDefinition, ProductInput, create_category, create_product
-from .partners.credit_code import ALPHABET, check_character
-from .partners.services import AddressInput, ContactInput, PartnerInput, create_partner
-from .stock.models import Location, StockBalance, Warehouse
-from .stock.periods import close_stock_period, month_end
-from .stock.posting import MoveLine, business_today, post_moves
-from .stock.queries import pick_suggestions
-from .stock.warehouses import company_location, create_warehouse, warehouse_location
-
-SEED = 2026
-HISTORY_DAYS = 182
-CENT = Decimal("0.01")
-
-# IEC frame per (poles, kW): the model on the nameplate is series-frame-poles (YE3-132S-4).
-FRAMES = {
-    2: "80M1 80M2 90S 90L 100L 112M 132S1 132S2 160M1 160M2 160L 180M 200L1 200L2 225M "
-       "250M 280S 280M 315S 315M 315L1",
-    4: "80M2 90S 90L 100L1 100L2 112M 132S 132M 160M 160L 180M 180L 200L 225S 225M 250M "
-       "280S 280M 315S 315M 315L1",
-    6: "90S 90L 100L 112M 132S 132M1 132M2 160M 160L 180L 200L1 200L2 225M 250M 280S 280M "
-       "315S 315M 315L1 315L2 315L3",
-}
-POWERS = "0.75 1.1 1.5 2.2 3 4 5.5 7.5 11 15 18.5 22 30 37 45 55 75 90 110 132 160"
-
-SUPPLIERS = [  # code, name, division, what they supply, city
-    ("S001", "浙江东驰电机有限公司", "330700", "motor", "金华"),
-    ("S002", "江苏恒力泵业有限公司", "320500", "pump", "苏州"),
-    ("S003", "温州瓯江阀门制造有限公司", "330300", "valve", "温州"),
-    ("S004", "深圳汇能变频技术有限公司", "440300", "inverter", "深圳"),
-    ("S005", "常州国顺减速机有限公司", "320400", "reducer", "常州"),
-    ("S006", "宁波华轴轴承有限公司", "330200", "part", "宁波"),
-    ("S007", "上海申联机电配件有限公司", "310115", "part", "上海"),
-]
-CUSTOMERS = [  # code, name, division, authority+type of the credit code
-    ("C001", "杭州市滨江水务有限公司", "330108", "91"),
-    ("C002", "浙江新安化工设备安装有限公司", "330182", "91"),
-    ("C003", "萧山恒逸纺织有限公司", "330109", "91"),
-    ("C004", "杭州绿城物业服务集团有限公司", "330106", "91"),
-    ("C005", "浙江省人民医院后勤服务中心", "330100", "12"),
-    ("C006", "余杭区良渚茶叶农民专业合作社", "330110", "N2"),
-    ("C007", "绍兴柯桥印染机械有限公司", "330603", "91"),
-    ("C008", "嘉兴港区热电有限公司", "330400", "91"),
-    ("C009", "湖州南浔木业机械厂", "330503", "92"),
-    ("C010", "杭州钱塘新区市政工程有限公司", "330114", "91"),
-    ("C011", "杭州机电行业协会", "330100", "51"),
-    ("C012", "宁波北仑港机设备有限公司", "330206", "91"),
-]
-WAREHOUSES = [  # code, name, kind, bins
-    ("HQ", "总仓（杭州余杭）", "hq", ["A-01", "A-02", "A-03", "B-01", "B-02", "C-01", "C-02",
-                                      "D-01"]),
-    ("BR", "分仓（宁波）", "branch", ["A-01", "B-01", "C-01"]),
-    ("SHOP", "门店（萧山机电城）", "store", ["S-01", "S-02"]),
-]
-BINS = {code: bins for code, _name, _kind, bins in WAREHOUSES}
-#: Where each kind of product sits in the head warehouse.
-BIN_OF = {"motor": "A-01", "motor_big": "A-03", "pump": "B-01", "valve": "C-01",
-          "reducer": "B-02", "inverter": "D-01", "part": "C-02"}
-
-
-@dataclass
-class Item:
-    code: str
-    kind: str
-    tracking: str
-    cost: Decimal
-    serial_prefix: str = ""
-    shelf_days: int | None = None
-
-
-def credit_code(rng: random.Random, head: str, division: str) -> str:
-    """A valid 统一社会信用代码: authority+type, division, a random body, the check character."""
-    body = "".join(rng.choice(ALPHABET) for _ in range(9))
-    first17 = f"{head}{division}{body}"
-    return first17 + check_character(first17)
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(str(round(value, -1 if value > 100 else 0))).quantize(CENT)
-
-
-def load(session: Session) -> None:
-    """Create the demo dealer: partners, catalog, warehouses and six months of stock."""
-    rng = random.Random(SEED)
-    _partners(session, rng)
-    items = _catalog(session)
-    _relations(session)
-    _warehouses(session)
-    _history(session, rng, items)
-
+from ..catalog.bom import set_line
+from ..catalog.relations import create_relation, set_kit
+from ..catalog.services import AttributeDefinition, ProductInput, create_category, create_product
+from ..partners.services import AddressInput, ContactInput, PartnerInput, create_partner
+from ..stock.warehouses import create_warehouse
+from .data import CENT, CUSTOMERS, FRAMES, POWERS, SUPPLIERS, WAREHOUSES, Item, credit_code, money
 
 # -- partners ----------------------------------------------------------------------------------
 
-def _partners(session: Session, rng: random.Random) -> None:
+def load_partners(session: Session, rng: random.Random) -> None:
     for code, name, division, supplies, city in SUPPLIERS:
         create_partner(session, PartnerInput(
             code=code, name=name, is_customer=False, is_supplier=True,
@@ -141,7 +42,7 @@ def _partners(session: Session, rng: random.Random) -> None:
 
 # -- catalog -----------------------------------------------------------------------------------
 
-def _catalog(session: Session) -> list[Item]:
+def load_catalog(session: Session) -> list[Item]:
     motor_attributes = [AttributeDefinition("power_kw", "功率", "decimal", True, "kW"),
                         AttributeDefinition("poles", "极数", "integer", True, "P")]
     create_category(session, code="DJ", name="电机", code_template="DJ-{model}-{power_kw}-{poles}",
@@ -179,7 +80,7 @@ def _catalog(session: Session) -> list[Item]:
                     code=None, name=f"{series}-{frame}-{poles} 三相异步电动机 {power}kW {poles}极",
                     category_code=f"DJ-{series}", model=f"{series}-{frame}-{poles}",
                     spec=f"{power}kW {poles}P 380V IP55 B3", brand="东驰", tracking="serial",
-                    list_price=_money(price), standard_price=_money(price * 0.72),
+                    list_price=money(price), standard_price=money(price * 0.72),
                     safety_stock=Decimal(2 if kw <= 22 else 0), default_supplier_code="S001",
                     lead_time_days=15 if kw <= 37 else 30,
                     attributes={"power_kw": power, "poles": poles}), prefix=series)
@@ -210,7 +111,7 @@ def _catalog(session: Session) -> list[Item]:
             price = base * (dn / 50) ** 1.4
             add("valve", ProductInput(code=None, name=f"{name} DN{dn}", category_code="FM",
                                       model=model, spec=f"DN{dn} PN16", brand="瓯江",
-                                      tracking="batch", list_price=_money(price),
+                                      tracking="batch", list_price=money(price),
                                       default_supplier_code="S003",
                                       attributes={"dn": dn}, safety_stock=Decimal(5)))
     for model, spec, price in [("BWD3-29-4", "摆线针轮 速比29 4kW", 2680),
@@ -231,7 +132,7 @@ def _catalog(session: Session) -> list[Item]:
         add("inverter", ProductInput(
             code=None, name=f"MD290 通用变频器 {power}kW", category_code="BPQ",
             model=f"MD290T{power}G", spec=f"三相380V {power}kW G型", brand="汇能",
-            tracking="serial", list_price=_money(880 + 210 * float(power) ** 0.95),
+            tracking="serial", list_price=money(880 + 210 * float(power) ** 0.95),
             default_supplier_code="S004", attributes={"power_kw": power},
             safety_stock=Decimal(1)), prefix="MD290")
     for code, name, spec, price, tracking, shelf in [
@@ -261,7 +162,7 @@ def _catalog(session: Session) -> list[Item]:
     for bearing in ("6204", "6205", "6206", "6306", "6308", "6309", "6310", "6312", "6314"):
         add("part", ProductInput(code=f"BJ-ZC-{bearing}", name=f"深沟球轴承 {bearing}-2Z",
                                  category_code="BJ", model=bearing, spec="C3 电机专用",
-                                 list_price=_money(35 + int(bearing[2:]) ** 1.6 * 2.5),
+                                 list_price=money(35 + int(bearing[2:]) ** 1.6 * 2.5),
                                  unit="套", default_supplier_code="S006",
                                  safety_stock=Decimal(10)), "0.5")
     for code, name, price, tracking, shelf in [
@@ -287,7 +188,7 @@ def _catalog(session: Session) -> list[Item]:
     return items
 
 
-def _relations(session: Session) -> None:
+def load_relations(session: Session) -> None:
     """Fits, replaces, accessories and spares; a kit; a two-level bill of materials."""
     for frame in ("132S", "132M"):
         for series in ("YE3", "Y2"):
@@ -329,160 +230,7 @@ def _relations(session: Session) -> None:
                  quantity=Decimal(quantity))
 
 
-# -- warehouses and history --------------------------------------------------------------------
-
-def _warehouses(session: Session) -> None:
+def load_warehouses(session: Session) -> None:
     for code, name, kind, bins in WAREHOUSES:
         create_warehouse(session, code=code, name=name, kind=kind, bins=bins,
                          address=name[name.index("（") + 1:-1])
-
-
-class _Story:
-    """Deterministic documents over the past months: what a dealer's stock ledger holds."""
-
-    def __init__(self, session: Session, rng: random.Random, items: list[Item]) -> None:
-        self.session, self.rng = session, rng
-        self.items = [i for i in items if i.kind != "kit"]
-        self.ids = dict(session.execute(select(Product.code, Product.id)).tuples().all())
-        self.locations = dict(session.execute(select(Location.code, Location.id)).tuples().all())
-        self.warehouses = dict(session.execute(select(Warehouse.code, Warehouse.id)).tuples().all())
-        self.sold = [self.ids[i.code] for i in self.items]
-        self.supplier = company_location(session, "supplier").id
-        self.customer = company_location(session, "customer").id
-        self.serial_seq: dict[str, int] = {}
-        self.numbers: dict[str, int] = {}
-        self.in_transit: list[tuple[date, str, list[MoveLine]]] = []
-
-    def reference(self, prefix: str, day: date) -> str:
-        key = f"{prefix}{day:%y%m}"
-        self.numbers[key] = self.numbers.get(key, 0) + 1
-        return f"{key}-{self.numbers[key]:03d}"
-
-    def receipt(self, day: date, warehouse: str = "HQ") -> None:
-        rng = self.rng
-        supplier_kind = rng.choice(["motor", "motor", "pump", "valve", "inverter", "reducer",
-                                    "part", "part"])
-        chosen = rng.sample([i for i in self.items if i.kind.startswith(supplier_kind)],
-                            k=rng.randint(3, 6))
-        lines = []
-        for item in chosen:
-            big = item.kind in ("motor_big", "pump", "reducer") or item.cost > 5000
-            quantity = rng.randint(1, 3) if big else rng.randint(4, 12) if item.tracking == \
-                "serial" else rng.randint(10, 60)
-            bin_code = BIN_OF[item.kind] if warehouse == "HQ" else BINS[warehouse][0]
-            line = MoveLine(product_id=self.ids[item.code], quantity=Decimal(quantity),
-                            from_location_id=self.supplier,
-                            to_location_id=self.locations[f"{warehouse}/{bin_code}"],
-                            unit_cost=(item.cost * Decimal(rng.randint(95, 105)) / 100)
-                            .quantize(CENT))
-            if item.tracking == "serial":
-                first = self.serial_seq.get(item.serial_prefix, 0) + 1
-                self.serial_seq[item.serial_prefix] = first + quantity - 1
-                line.serials = [f"{item.serial_prefix}-{day:%y%m}-{first:05d}.."
-                                f"{first + quantity - 1:05d}"]
-            elif item.tracking == "batch":
-                line.batch_number = f"{day:%y%m%d}-{rng.randint(1, 9)}"
-                line.manufactured_on = day - timedelta(days=rng.randint(10, 60))
-                if item.shelf_days:
-                    line.expires_on = line.manufactured_on + timedelta(days=item.shelf_days)
-            lines.append(line)
-        post_moves(self.session, lines, move_date=day, origin_type="purchase.receipt",
-                   reference=self.reference("RK", day))
-
-    def old_grease(self, day: date) -> None:
-        """A batch of grease bought cheap near its expiry: the near-expiry alert's case."""
-        today = business_today(self.session)
-        post_moves(self.session, [MoveLine(
-            product_id=self.ids["PJ-RHZ-2"], quantity=Decimal(6), from_location_id=self.supplier,
-            to_location_id=self.locations["HQ/C-02"], unit_cost=Decimal("160.00"),
-            batch_number="CL-OLD-01", manufactured_on=today - timedelta(days=700),
-            expires_on=today + timedelta(days=30))], move_date=day,
-            origin_type="purchase.receipt", reference=self.reference("RK", day))
-
-    def _pick(self, warehouse: str, count: int, most: int) -> list[MoveLine]:
-        """Lines taking what is there (FEFO, serials oldest first) from ``warehouse``."""
-        rng, wid = self.rng, self.warehouses[warehouse]
-        stocked = sorted(self.session.scalars(
-            select(StockBalance.product_id).distinct()
-            .join(Location, Location.id == StockBalance.location_id)
-            .where(StockBalance.warehouse_id == wid, Location.kind == "internal",
-                   StockBalance.product_id.in_(self.sold),
-                   StockBalance.quantity - StockBalance.reserved > 0)))
-        lines = []
-        for product_id in rng.sample(stocked, k=min(count, len(stocked))):
-            wanted = Decimal(rng.randint(1, most))
-            for pick in pick_suggestions(self.session, product_id, wid, wanted):
-                lines.append(MoveLine(product_id=product_id, quantity=pick.quantity,
-                                      from_location_id=pick.location_id, to_location_id=0,
-                                      batch_id=pick.batch_id or None,
-                                      serials=list(pick.serials)))
-        return lines
-
-    def delivery(self, day: date) -> None:
-        warehouse = self.rng.choices(["HQ", "BR", "SHOP"], [6, 2, 2])[0]
-        lines = self._pick(warehouse, self.rng.randint(1, 4), 6 if warehouse == "HQ" else 2)
-        for line in lines:
-            line.to_location_id = self.customer
-        if lines:
-            post_moves(self.session, lines, move_date=day, origin_type="sales.delivery",
-                       reference=self.reference("CK", day))
-
-    def ship(self, day: date) -> None:
-        """HQ → a branch's in-transit location; received a day or two later."""
-        target = self.rng.choice(["BR", "SHOP"])
-        lines = self._pick("HQ", self.rng.randint(3, 8), 4)
-        transit = warehouse_location(self.session, self.warehouses[target], "transit").id
-        for line in lines:
-            line.to_location_id = transit
-        if not lines:
-            return
-        reference = self.reference("DB", day)
-        post_moves(self.session, lines, move_date=day, origin_type="transfer",
-                   reference=reference)
-        stock = self.locations[f"{target}/{BINS[target][0]}"]
-        arrival = [MoveLine(product_id=x.product_id, quantity=x.quantity,
-                            from_location_id=transit, to_location_id=stock,
-                            batch_id=x.batch_id, serials=x.serials) for x in lines]
-        self.in_transit.append((day + timedelta(days=self.rng.randint(1, 2)), reference,
-                                arrival))
-
-    def arrivals(self, day: date) -> None:
-        due = [t for t in self.in_transit if t[0] <= day]
-        self.in_transit = [t for t in self.in_transit if t[0] > day]
-        for _due, reference, lines in due:
-            post_moves(self.session, lines, move_date=day, origin_type="transfer",
-                       reference=reference)
-
-
-def _days(start: date, end: date) -> Iterator[date]:
-    day = start
-    while day <= end:
-        if day.weekday() < 6:  # the shop is open Monday to Saturday
-            yield day
-        day += timedelta(days=1)
-
-
-def _history(session: Session, rng: random.Random, items: list[Item]) -> None:
-    today = business_today(session)
-    start, end = today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1)
-    story = _Story(session, rng, items)
-    for _ in range(12):  # opening stock: every kind, in the head warehouse
-        story.receipt(start)
-    for _ in range(2):
-        story.receipt(start, "BR")
-    story.old_grease(start)
-    for day in _days(start + timedelta(days=1), end):
-        story.arrivals(day)
-        if rng.random() < 0.5:
-            story.receipt(day, "BR" if rng.random() < 0.2 else "HQ")
-        for _ in range(rng.choice([0, 1, 1, 2])):
-            story.delivery(day)
-        if rng.random() < 0.25:
-            story.ship(day)
-    # Close every month but the last two: the engine's snapshots have something to show,
-    # and recent dates stay open for trying things out.
-    last_open = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    closing = month_end(start)
-    while closing < last_open:
-        close_stock_period(session, closing)
-        closing = month_end(closing + timedelta(days=1))
