@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openjxc.core.models import Base, Money, Quantity, Rate, UnitCost, UTCDateTime, utcnow
@@ -51,7 +51,10 @@ class Invoice(Base):
     __tablename__ = "jxc_invoice"
     __table_args__ = (
         Index("ix_jxc_invoice_partner_open", "partner_id", "direction", "state"),
-        Index("ix_jxc_invoice_direction_due", "direction", "state", "due_date"),
+        # Covers the ageing and the overdue alert: open invoices by side and due date, with
+        # what they need to be summed per partner without touching the table.
+        Index("ix_jxc_invoice_aging", "direction", "state", "due_date", "partner_id",
+              "invoice_date", "amount_total", "amount_settled"),
         Index("ix_jxc_invoice_origin", "origin_type", "origin_id"),
     )
 
@@ -110,7 +113,13 @@ class Payment(Base):
     """Money received from a customer or paid to a supplier (or a refund of either)."""
 
     __tablename__ = "jxc_payment"
-    __table_args__ = (Index("ix_jxc_payment_partner", "partner_id", "direction"),)
+    __table_args__ = (
+        Index("ix_jxc_payment_partner", "partner_id", "direction"),
+        # The few payments with money not yet allocated (balances and ageing read them).
+        Index("ix_jxc_payment_unallocated", "direction", "partner_id",
+              sqlite_where=text("amount != amount_allocated"),
+              postgresql_where=text("amount != amount_allocated")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: ``SK-202611-0001`` (收款) / ``FK-…`` (付款) / ``TK-…`` (退款).
@@ -133,6 +142,11 @@ class PaymentAllocation(Base):
     """Part of an invoice settled by a payment or by a credit note (exactly one of them)."""
 
     __tablename__ = "jxc_payment_allocation"
+    __table_args__ = (
+        # Ageing as of a past day reads the allocations made after it, nothing else.
+        Index("ix_jxc_payment_allocation_settled_on", "settled_on", "invoice_id",
+              "credit_note_id", "payment_id", "amount"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("jxc_invoice.id"), index=True)
@@ -142,6 +156,9 @@ class PaymentAllocation(Base):
                                                        nullable=True, index=True)
     #: Signed like the invoice it settles.
     amount: Mapped[Decimal] = mapped_column(Money())
+    #: The business day from which it counts as settled: the later of the payment's (or
+    #: credit note's) date and the invoice's date.  Ageing "as of" a day reads it.
+    settled_on: Mapped[date] = mapped_column(Date)
     allocated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     allocated_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
