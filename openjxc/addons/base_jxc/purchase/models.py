@@ -106,6 +106,7 @@ class PurchaseOrder(Base):
     created_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     cancelled_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cancel_reason: Mapped[str] = mapped_column(String(400), default="")
@@ -129,7 +130,8 @@ class PurchaseOrderLine(Base):
     received_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     #: Rejected at inspection (to quarantine or refused back to the supplier).
     rejected_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
-    #: Sent back later by purchase returns.
+    #: Accepted goods sent back later by purchase returns (from stock or a bin); returns of
+    #: rejected goods out of quarantine count against ``rejected_quantity`` instead.
     returned_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     invoiced_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
 
