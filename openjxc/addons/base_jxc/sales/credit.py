@@ -1,0 +1,112 @@
+"""Credit control as a policy: may this order go through on the customer's credit?
+
+    exposure = open receivables (invoiced, not yet paid, minus unallocated receipts)
+             + the undelivered part of the customer's other open orders
+               (``OPEN_ORDER_STATES``: awaiting approval, confirmed, partly delivered)
+             + the undelivered part of this order
+
+The order is allowed when the customer has no limit (``credit_limit`` NULL) or when
+``exposure ≤ limit × (1 + tolerance)``; the tolerance is the customer's own
+``credit_tolerance`` when set, else the policy ``sales.credit_tolerance`` (0 by default).
+Otherwise the order waits for a user with ``sales.order.approve`` (see
+:mod:`.confirmation`).  The customer row is locked while checking, so two orders of the
+same customer confirmed at once are checked one after the other, each seeing the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.orm import Session
+
+from openjxc.core.errors import FieldError, ValidationFailed
+from openjxc.core.i18n import _
+
+from ..invoicing.services import open_receivables
+from ..partners.models import Partner
+from ..policies.services import get_policy
+from . import statements
+from .lines import open_total
+from .models import SalesOrder, SalesOrderLine
+
+CENT = Decimal("0.01")
+TOLERANCE_POLICY = "sales.credit_tolerance"
+
+
+@dataclass(frozen=True)
+class CreditCheck:
+    """The figures of one check; ``allowed`` says whether the order may go through."""
+
+    customer_id: int
+    credit_limit: Decimal | None
+    tolerance: Decimal
+    open_receivables: Decimal
+    open_orders: Decimal
+    order_amount: Decimal
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.open_receivables + self.open_orders + self.order_amount
+
+    @property
+    def ceiling(self) -> Decimal | None:
+        """The most the exposure may reach without an approval (None: no limit)."""
+        if self.credit_limit is None:
+            return None
+        return (self.credit_limit * (1 + self.tolerance)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def allowed(self) -> bool:
+        ceiling = self.ceiling
+        return ceiling is None or self.exposure <= ceiling
+
+
+def lock_customer(session: Session, customer_id: int) -> Partner:
+    """The customer, locked until the transaction ends (credit checks of one customer take
+    turns)."""
+    customer = session.scalar(statements.lock_customer(), {"id": customer_id})
+    if customer is None:
+        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown customer"),
+                                          field="customer"))
+    return customer
+
+
+def check_credit(session: Session, order: SalesOrder,
+                 order_lines: list[SalesOrderLine]) -> CreditCheck:
+    """The credit check of ``order`` (whose lines are ``order_lines``), the customer locked.
+
+    Without a limit nothing else is read: a cash customer costs one statement.
+    """
+    customer = lock_customer(session, order.customer_id)
+    mine = sum((open_total(line.quantity, line.delivered_quantity, line.unit_price,
+                           line.tax_rate, line.total) for line in order_lines), Decimal(0))
+    if customer.credit_limit is None:
+        return CreditCheck(customer.id, None, Decimal(0), Decimal(0), Decimal(0), mine)
+    tolerance = customer.credit_tolerance
+    if tolerance is None:
+        tolerance = Decimal(get_policy(session, TOLERANCE_POLICY))
+    receivables = open_receivables(session, [customer.id]).get(customer.id, Decimal(0))
+    return CreditCheck(customer.id, customer.credit_limit, tolerance, receivables,
+                       open_orders(session, customer.id, excluding=order.id), mine)
+
+
+def customer_credit(session: Session, customer: Partner) -> CreditCheck:
+    """Where a customer stands now (no order of its own counted, nothing locked): what a
+    clerk sees before taking an order."""
+    tolerance = customer.credit_tolerance
+    if tolerance is None:
+        tolerance = Decimal(get_policy(session, TOLERANCE_POLICY))
+    receivables = open_receivables(session, [customer.id]).get(customer.id, Decimal(0))
+    return CreditCheck(customer.id, customer.credit_limit, tolerance, receivables,
+                       open_orders(session, customer.id), Decimal(0))
+
+
+def open_orders(session: Session, customer_id: int, *, excluding: int | None = None,
+                ) -> Decimal:
+    """Σ total (with tax) of the undelivered part of the customer's open orders."""
+    rows = session.execute(statements.open_order_lines(),
+                           {"customer": customer_id,
+                            "excluding": excluding if excluding is not None else 0})
+    return sum((open_total(r.quantity, r.delivered_quantity, r.unit_price, r.tax_rate, r.total)
+                for r in rows), Decimal(0))
