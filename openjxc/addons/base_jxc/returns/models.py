@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openjxc.core.models import Base, Money, Quantity, UnitCost, UTCDateTime, utcnow
+from openjxc.core.models import Base, Money, Quantity, Rate, UnitCost, UTCDateTime, utcnow
 
 REQUESTED = "requested"
 RECEIVED = "received"
@@ -68,6 +68,9 @@ class ReturnRequest(Base):
 
 
 class ReturnLine(Base):
+    """One product coming back: how many, from which order line, at what price and cost,
+    and what inspection decided for it."""
+
     __tablename__ = "jxc_return_line"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,10 +79,14 @@ class ReturnLine(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("jxc_product.id"))
     #: The order line the goods were sold on (price, tax and cost come from it).
     sales_order_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("jxc_sales_order_line.id"), nullable=True)
+        ForeignKey("jxc_sales_order_line.id"), nullable=True, index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity())
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("jxc_batch.id"), nullable=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
+    #: The tax-exclusive price credited per unit: the order line's, or agreed for goods
+    #: sold without one (the credit note is priced from it).
+    unit_price: Mapped[Decimal | None] = mapped_column(UnitCost(), nullable=True)
+    tax_rate: Mapped[Decimal | None] = mapped_column(Rate(), nullable=True)
     received_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     #: The cost per unit it came back at (the cost it left at when sold).
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost(), default=Decimal(0))
@@ -87,6 +94,9 @@ class ReturnLine(Base):
     restocked_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     scrapped_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
     to_supplier_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    #: Where restocked goods were put (the warehouse's main stock or a bin).
+    restock_location_id: Mapped[int | None] = mapped_column(ForeignKey("jxc_location.id"),
+                                                            nullable=True)
 
 
 class ReturnLineSerial(Base):
