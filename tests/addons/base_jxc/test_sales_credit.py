@@ -12,6 +12,7 @@ from sqlalchemy import select
 from stock_support import D
 from test_sales_support import SalesWorld, sales, session_order
 
+from openjxc.addons.base_jxc.invoicing.models import Invoice
 from openjxc.addons.base_jxc.invoicing.services import (
     InvoiceLineInput,
     create_invoice,
@@ -67,11 +68,13 @@ def test_exposure_and_tolerance(sales: SalesWorld) -> None:
     assert check(sales, third).allowed
     sales.set_credit("C1", "100000")
     set_tolerance(sales, None)
-    # Deliveries lower the open orders, invoices turn them into receivables.
+    # Delivering does not lower the exposure (the goods are owed for until invoiced);
+    # invoicing turns that part of the order into a receivable.
     sales.call(services.deliver_sales_order, first, lines=[
         services.DeliveryLineInput(sales.line_ids(first)[0], D(40))])
-    assert check(sales, third).open_orders == D("35030.00")  # 60 × 113 + 28,250
+    assert check(sales, third).open_orders == D("39550.00")
     sales.call(services.invoice_sales_order, first)
+    assert check(sales, third).open_orders == D("35030.00")  # 60 × 113 + 28,250
     assert check(sales, third).open_receivables == D("54520.00")
     # A receipt not yet allocated counts against the receivables.
     with sales.uow() as session:
@@ -151,7 +154,7 @@ def test_approvals_are_audited_and_the_check_cannot_be_bypassed(
     owe(sales, "C1", "4424.78")  # 5,000.00
     reopened, figures = sales.call(services.reopen_sales_order, held)
     assert reopened.state == "awaiting_approval" and reopened.approved_total is None
-    assert figures.order_amount == D("6780.00")  # the 6 still to deliver
+    assert figures.order_amount == D("11300.00")  # 4 delivered unbilled + 6 to deliver
     assert sales.refused(services.deliver_sales_order, held) == [
         ("APPROVAL_REQUIRED", ("id",))]
     # Money came in: the approval finds room and overrides nothing.
@@ -162,3 +165,34 @@ def test_approvals_are_audited_and_the_check_cannot_be_bypassed(
     with sales.uow() as session:
         assert len(list(session.scalars(select(SalesCreditApproval)))) == 2
     assert sales.reservations(held) == [("WH1/A-01", 0, D(6))]
+
+
+def test_delivered_goods_count_until_invoiced(sales: SalesWorld) -> None:
+    """Delivering or closing an order does not free credit: what was delivered and not yet
+    billed is still owed (a customer cannot take goods on an unbilled order and order
+    again); only invoicing turns it into a receivable, and paying frees it."""
+    sales.set_credit("C1", "20000")
+    first = sales.order(("PLAIN", 100, "100"))  # 11,300.00 with tax
+    assert sales.confirm(first) == "confirmed"
+    sales.call(services.deliver_sales_order, first, lines=[
+        services.DeliveryLineInput(sales.line_ids(first)[0], D(100))])
+    assert sales.order_row(first).state == "delivered"
+    second = sales.order(("PLAIN2", 10, "1000"))  # 11,300.00: 22,600 > 20,000
+    assert check(sales, second).open_orders == D("11300.00")
+    assert not check(sales, second).allowed
+    partly = sales.order(("BAT", 30, "100"))  # 3,390.00
+    assert sales.confirm(partly) == "confirmed"
+    sales.call(services.deliver_sales_order, partly, lines=[
+        services.DeliveryLineInput(sales.line_ids(partly)[0], D(20))])
+    sales.call(services.close_sales_order, partly)  # the other 30 will never come
+    assert check(sales, second).open_orders == D("13560.00")  # 11,300 + 20 × 113
+    sales.call(services.invoice_sales_order, first)
+    figures = check(sales, second)
+    assert (figures.open_receivables, figures.open_orders) == (D("11300.00"), D("2260.00"))
+    with sales.uow() as session:  # paid: the credit is free again
+        invoice_id = session.scalar(select(Invoice.id).where(Invoice.origin_id == first))
+        create_payment(session, partner_id=sales.world.partners["C1"],
+                       direction="receivable", amount=D("11300.00"),
+                       allocations=[(invoice_id, D("11300.00"))])
+    assert check(sales, second).exposure == D("13560.00")  # 2,260 + 11,300
+    assert check(sales, second).allowed

@@ -1,9 +1,14 @@
 """Credit control as a policy: may this order go through on the customer's credit?
 
     exposure = open receivables (invoiced, not yet paid, minus unallocated receipts)
-             + the undelivered part of the customer's other open orders
-               (``OPEN_ORDER_STATES``: awaiting approval, confirmed, partly delivered)
-             + the undelivered part of this order
+             + the part of the customer's other orders not yet invoiced: the rest of
+               open orders (``OPEN_ORDER_STATES``: awaiting approval, confirmed, partly
+               delivered) and what was delivered but not billed on delivered or closed
+               ones (returned goods are never billed)
+             + the part of this order not yet invoiced
+
+Goods count from the moment they are promised until they are paid: an order does not
+leave the exposure by being delivered, only by being invoiced (then it is a receivable).
 
 The order is allowed when the customer has no limit (``credit_limit`` NULL) or when
 ``exposure ≤ limit × (1 + tolerance)``; the tolerance is the customer's own
@@ -17,18 +22,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 
+from ..invoicing.amounts import line_amounts
 from ..invoicing.services import open_receivables
 from ..partners.models import Partner
 from ..policies.services import get_policy
 from . import statements
 from .lines import open_total
-from .models import SalesOrder, SalesOrderLine
+from .models import OPEN_ORDER_STATES, SalesOrder, SalesOrderLine
 
 CENT = Decimal("0.01")
 TOLERANCE_POLICY = "sales.credit_tolerance"
@@ -79,8 +86,9 @@ def check_credit(session: Session, order: SalesOrder,
     Without a limit nothing else is read: a cash customer costs one statement.
     """
     customer = lock_customer(session, order.customer_id)
-    mine = sum((open_total(line.quantity, line.delivered_quantity, line.unit_price,
-                           line.tax_rate, line.total) for line in order_lines), Decimal(0))
+    mine = sum((open_total(line.quantity, line.invoiced_quantity + line.returned_quantity,
+                           line.unit_price, line.tax_rate, line.total)
+                for line in order_lines), Decimal(0))
     if customer.credit_limit is None:
         return CreditCheck(customer.id, None, Decimal(0), Decimal(0), Decimal(0), mine)
     tolerance = customer.credit_tolerance
@@ -104,9 +112,17 @@ def customer_credit(session: Session, customer: Partner) -> CreditCheck:
 
 def open_orders(session: Session, customer_id: int, *, excluding: int | None = None,
                 ) -> Decimal:
-    """Σ total (with tax) of the undelivered part of the customer's open orders."""
+    """Σ total (with tax) of what is not yet invoiced on the customer's orders (see the
+    module's docstring)."""
     rows = session.execute(statements.open_order_lines(),
                            {"customer": customer_id,
                             "excluding": excluding if excluding is not None else 0})
-    return sum((open_total(r.quantity, r.delivered_quantity, r.unit_price, r.tax_rate, r.total)
-                for r in rows), Decimal(0))
+    return sum((_uninvoiced(r) for r in rows), Decimal(0))
+
+
+def _uninvoiced(row: Any) -> Decimal:
+    billed = row.invoiced_quantity + row.returned_quantity
+    if row.state in OPEN_ORDER_STATES:
+        return open_total(row.quantity, billed, row.unit_price, row.tax_rate, row.total)
+    left = row.delivered_quantity - billed
+    return line_amounts(left, row.unit_price, row.tax_rate)[2] if left > 0 else Decimal(0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, type_coerce, update
+from sqlalchemy import bindparam, case, delete, insert, select, tuple_, type_coerce, update
 
 from openjxc.core.models import Money, Quantity
 
@@ -20,6 +20,8 @@ from ..catalog.models import Product
 from ..partners.models import Partner
 from ..stock.models import Batch, Location, StockBalance, table_of
 from .models import (
+    CLOSED,
+    DELIVERED,
     OPEN_ORDER_STATES,
     SalesDeliveryLine,
     SalesOrder,
@@ -60,14 +62,20 @@ def lock_customer() -> Any:
 
 @cache
 def open_order_lines() -> Any:
-    """What is open on customer ``:customer``'s orders other than ``:excluding``."""
+    """What customer ``:customer`` still owes on orders other than ``:excluding``: lines of
+    open orders, and of delivered or closed ones, not yet invoiced in full (returned
+    goods are never billed)."""
     line = SalesOrderLine
-    return (select(line.quantity, line.delivered_quantity, line.unit_price, line.tax_rate,
-                   line.total)
+    billable = case((SalesOrder.state.in_(OPEN_ORDER_STATES), line.quantity),
+                    else_=line.delivered_quantity)
+    return (select(line.quantity, line.delivered_quantity, line.invoiced_quantity,
+                   line.returned_quantity, line.unit_price, line.tax_rate, line.total,
+                   SalesOrder.state)
             .join(SalesOrder, SalesOrder.id == line.order_id)
             .where(SalesOrder.customer_id == bindparam("customer"),
-                   SalesOrder.state.in_(OPEN_ORDER_STATES),
-                   SalesOrder.id != bindparam("excluding")))
+                   SalesOrder.state.in_((*OPEN_ORDER_STATES, DELIVERED, CLOSED)),
+                   SalesOrder.id != bindparam("excluding"),
+                   line.invoiced_quantity + line.returned_quantity < billable))
 
 
 @cache
