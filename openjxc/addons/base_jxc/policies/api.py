@@ -26,9 +26,11 @@ class PolicyKind(Enum):
     RATE = registry.RATE
     INTEGER = registry.INTEGER
     DAY_LIST = registry.DAY_LIST
+    TEXT = registry.TEXT
 
     __labels__ = {"DECIMAL": _("Amount"), "RATE": _("Fraction (0.05 = 5%)"),
-                  "INTEGER": _("Whole number"), "DAY_LIST": _("Days, comma-separated")}
+                  "INTEGER": _("Whole number"), "DAY_LIST": _("Days, comma-separated"),
+                  "TEXT": _("Text")}
 
 
 @strawberry.enum

@@ -1,4 +1,5 @@
-"""One row per policy the company has changed from its default (see ``registry.py``)."""
+"""The company's configuration: one row per policy changed from its default (see
+``registry.py``), and the counters behind document numbers (``base_jxc/numbering.py``)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,21 @@ class Policy(Base):
     updated_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-MODELS: list[type] = [Policy]
+class DocumentSequence(Base):
+    """The last number given to documents of one prefix in one business month.
+
+    Taking a number increments the row (``UPDATE … RETURNING``), which holds its lock
+    until the transaction ends: two documents created at once are numbered one after the
+    other instead of colliding, and a document rolled back gives its number back.
+    """
+
+    __tablename__ = "jxc_document_sequence"
+
+    #: ``XS``, ``CG``, ``DB`` …
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: ``YYYYMM``
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+MODELS: list[type] = [Policy, DocumentSequence]

@@ -20,7 +20,11 @@ DECIMAL = "decimal"
 RATE = "rate"
 INTEGER = "integer"
 DAY_LIST = "day_list"
-KINDS = (DECIMAL, RATE, INTEGER, DAY_LIST)
+#: Free text, e.g. the company's letterhead on printed documents (documents chapter).
+TEXT = "text"
+KINDS = (DECIMAL, RATE, INTEGER, DAY_LIST, TEXT)
+#: Longest text a ``TEXT`` policy holds (the column keeps 400 characters).
+TEXT_MAX = 200
 
 
 class PolicyValueError(ValueError):
@@ -92,19 +96,28 @@ def _integer(definition: PolicyDefinition, text: str) -> int:
 
 def _day_list(definition: PolicyDefinition, text: str) -> tuple[int, ...]:
     parts = [part.strip() for part in text.replace("，", ",").split(",")]
-    if not text or any(not part.isdigit() for part in parts):
+    # ASCII digits only: "²".isdigit() holds but int("²") fails.
+    if not text or any(not (part.isascii() and part.isdigit()) for part in parts):
         raise PolicyValueError(_("Enter whole numbers of days separated by commas, "
                                  "e.g. 30,60,90"))
     days = tuple(int(part) for part in parts)
     if days[0] < 1 or any(b <= a for a, b in pairwise(days)):
         raise PolicyValueError(_("The days must be positive and increasing"))
+    if days[-1] > DAYS_MAX:  # ageing subtracts them from dates
+        raise PolicyValueError(_("The value must be at most {maximum}", maximum=DAYS_MAX))
     if len(days) > 12:
         raise PolicyValueError(_("At most 12 boundaries"))
     return days
 
 
+def _text(definition: PolicyDefinition, text: str) -> str:
+    if len(text) > TEXT_MAX:
+        raise PolicyValueError(_("At most {maximum} characters", maximum=TEXT_MAX))
+    return text
+
+
 _PARSERS: dict[str, Callable[[PolicyDefinition, str], Any]] = {
-    DECIMAL: _decimal, RATE: _rate, INTEGER: _integer, DAY_LIST: _day_list}
+    DECIMAL: _decimal, RATE: _rate, INTEGER: _integer, DAY_LIST: _day_list, TEXT: _text}
 
 ONE = Decimal(1)
 #: Whole numbers of days or units: bounded so that date arithmetic cannot overflow.
@@ -146,4 +159,14 @@ DEFINITIONS: dict[str, PolicyDefinition] = {d.key: d for d in (
     PolicyDefinition("stock.batch_expiry_days", INTEGER, 30,
                      _("Warn this many days before a batch expires"),
                      minimum=ONE, maximum=DAYS_MAX),
+    # The letterhead of printed documents (documents chapter); empty until set.
+    PolicyDefinition("company.name", TEXT, "", _("Company name printed on documents")),
+    PolicyDefinition("company.address", TEXT, "", _("Company address printed on documents")),
+    PolicyDefinition("company.phone", TEXT, "", _("Company phone printed on documents")),
+    PolicyDefinition("company.tax_id", TEXT, "",
+                     _("Company unified social credit code (taxpayer ID) printed on "
+                       "documents")),
+    PolicyDefinition("company.bank", TEXT, "", _("Company bank printed on documents")),
+    PolicyDefinition("company.bank_account", TEXT, "",
+                     _("Company bank account number printed on documents")),
 )}
