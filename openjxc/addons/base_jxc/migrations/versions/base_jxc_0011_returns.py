@@ -2,7 +2,7 @@
 to sum what was returned per sales order line.
 
 Revision ID: base_jxc_0011
-Revises: base_jxc_0010
+Revises: base_jxc_0009
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import openjxc.core.models
 
 revision: str = 'base_jxc_0011'
-down_revision: str | Sequence[str] | None = 'base_jxc_0010'
+down_revision: str | Sequence[str] | None = 'base_jxc_0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 sold, sales history).
 
 Revision ID: base_jxc_0013
-Revises: base_jxc_0012
+Revises: base_jxc_0011
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'base_jxc_0013'
-down_revision: str | Sequence[str] | None = 'base_jxc_0012'
+down_revision: str | Sequence[str] | None = 'base_jxc_0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
