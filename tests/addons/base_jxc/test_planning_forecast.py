@@ -175,6 +175,9 @@ def test_sales_forecast_query(world: TradingWorld) -> None:
     bad = api.refused(QUERY, {**variables, "months": 99}, code="BAD_USER_INPUT")
     assert bad[0]["extensions"]["field"] == ["months"]
     api.refused(QUERY, {**variables, "ids": ["nonsense"]}, code="BAD_USER_INPUT")
+    # A history reaching before year 1 cannot be read: refused, not an internal error.
+    ancient = api.refused(QUERY, {**variables, "asOf": "0003-06-01"}, code="BAD_USER_INPUT")
+    assert ancient[0]["extensions"]["field"] == ["asOf"]
     GraphQLTester(world.env, permissions=["catalog.product.read"]).refused(
         QUERY, variables, code="FORBIDDEN")
     # A user limited to WH1 sees WH1 only, and must name it.

@@ -11,7 +11,7 @@ from openjxc.addons.base_jxc.policies.models import Policy
 from openjxc.addons.base_jxc.policies.services import get_policy, list_policies, set_policy
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 POLICIES = "{ policies { key value defaultValue kind description isDefault } }"
@@ -22,7 +22,7 @@ SET = """mutation($input: PolicySetInput!) { policySet(input: $input) {
 @pytest.fixture
 def env(database_url: str) -> Environment:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     return env
 
 
@@ -63,6 +63,8 @@ def test_defaults_then_company_values(env: Environment) -> None:
     ("invoicing.aging_buckets", "60,30"),
     ("invoicing.aging_buckets", "0,30"),
     ("invoicing.aging_buckets", "30,,60"),
+    ("invoicing.aging_buckets", "30,²"),
+    ("invoicing.aging_buckets", "30,60,99999999"),
     ("analysis.dead_stock_days", "99999"),
 ])
 def test_wrong_values_are_refused_and_change_nothing(env: Environment, key: str,

@@ -238,6 +238,12 @@ def test_input_errors_permissions_and_warehouse_scope(world: TradingWorld) -> No
     scoped.refused(CREATE, {"input": {"supplierCode": "S1", "warehouseCode": "WH1",
                                       "lines": [{"productCode": "PLAIN", "quantity": "1"}]}},
                    code="FORBIDDEN")
+    # Nor by its ID: node() of a WH1 document or line is null for them.
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    for global_id in (order_id, to_global_id("PurchaseOrderLine", plain),
+                      requisition["id"], requisition["lines"][0]["id"]):
+        assert api.ok(node, {"id": global_id})["node"] == {"id": global_id}
+        assert scoped.ok(node, {"id": global_id})["node"] is None
     # A return naming only order lines takes their order's warehouse (WH1): refused too.
     before = _moves(world)
     scoped.refused(RETURN, {"input": {"lines": [

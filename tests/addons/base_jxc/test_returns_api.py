@@ -230,6 +230,10 @@ def test_a_clerk_of_another_warehouse_sees_and_touches_nothing(
     assert api.ok(LIST, code)["returns"]["totalCount"] == 1
     assert wh2.ok(LIST, code)["returns"]["totalCount"] == 0
     assert wh2.ok(BY_CODE, {"code": request["code"]})["return"] is None
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    for global_id in (request["id"], request["lines"][0]["id"]):
+        assert api.ok(node, {"id": global_id})["node"] == {"id": global_id}
+        assert wh2.ok(node, {"id": global_id})["node"] is None
     before = _moves(world)
     for mutation, extra in ((RECEIVE, {}), (CANCEL, {}),
                             (INSPECT, {"lines": []}), (CLOSE, {"settlement": "REFUND"})):

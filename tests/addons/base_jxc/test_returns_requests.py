@@ -166,7 +166,10 @@ def test_bad_input_is_refused_and_nothing_is_created(world: ReturnWorld) -> None
             ReturnLineInput(product_id=world.products["PLAIN"], quantity=D(1),
                             unit_price=D("-1"), tax_rate=D("1.5")),
             ReturnLineInput(product_id=world.products["BAT"], quantity=D(1),
-                            sales_order_line_id=bat, batch_number="B9")]))
+                            sales_order_line_id=bat, batch_number="B9"),
+            # More than an amount can be: the credit could never be posted.
+            ReturnLineInput(product_id=world.products["PLAIN"], quantity=D("99999999999"),
+                            unit_price=D("99999999999"))]))
     assert errors == [
         ("NOT_FOUND", ("lines", "0", "product")),
         ("INVALID_QUANTITY", ("lines", "1", "quantity")),
@@ -175,7 +178,8 @@ def test_bad_input_is_refused_and_nothing_is_created(world: ReturnWorld) -> None
         ("SERIAL_NOT_TRACKED", ("lines", "3", "serials")),
         ("INVALID", ("lines", "4", "unitPrice")),
         ("INVALID", ("lines", "4", "taxRate")),
-        ("NOT_FOUND", ("lines", "5", "batchNumber"))]
+        ("NOT_FOUND", ("lines", "5", "batchNumber")),
+        ("INVALID", ("lines", "6", "unitPrice"))]
     assert _counts(world) == before
 
 

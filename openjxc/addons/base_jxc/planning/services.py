@@ -34,6 +34,8 @@ from .sales_history import SalesHistory, month_index, month_label, monthly_sales
 LOOKBACK_MONTHS = 36
 MAX_MONTHS = 36
 MAX_PRODUCTS = 500
+#: The history read before an earlier as-of date would reach before year 1.
+EARLIEST = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def sales_forecast(session: Session, product_ids: Sequence[int], *,
                    as_of: date | None = None) -> list[ProductForecast]:
     """The forecast of each product (in the order given, duplicates once) for ``months``
     months, in one warehouse or company-wide.  Refusals: ``REQUIRED`` / ``INVALID`` /
-    ``NOT_FOUND`` on ``productIds``, ``warehouseId`` or ``months``."""
+    ``NOT_FOUND`` on ``productIds``, ``warehouseId``, ``months`` or ``asOf``."""
     errors: list[FieldError] = []
     ids = list(dict.fromkeys(product_ids))
     if not ids:
@@ -107,6 +109,9 @@ def sales_forecast(session: Session, product_ids: Sequence[int], *,
                                  field="months", max=MAX_MONTHS))
     if warehouse_id is not None:
         check_warehouse(session, warehouse_id, errors)
+    if as_of is not None and as_of < EARLIEST:
+        errors.append(FieldError("INVALID", _("Give a date from {earliest} on"),
+                                 field="asOf", earliest=EARLIEST.isoformat()))
     if errors:
         raise ValidationFailed(errors)
     this_month = month_index(as_of or business_today(session))

@@ -24,12 +24,10 @@ from openjxc.graphql import (
     get_session,
     paginate,
 )
-from openjxc.graphql.scoping import restrict
 
 from ..catalog.models import Product as ProductRow
 from ..partners.models import Partner as PartnerRow
 from ..stock.models import Warehouse as WarehouseRow
-from ..stock.models import table_of
 from . import models
 from .api_documents import (
     PurchaseReceipt,
@@ -41,6 +39,7 @@ from .api_documents import (
     PurchaseReturn,
     PurchaseReturnLine,
 )
+from .api_loaders import in_scope
 from .api_types import (
     PurchaseApproval,
     PurchaseError,
@@ -53,11 +52,6 @@ from .api_types import (
 MAX_SEARCH = 64
 #: Orders without an expected date sort after every dated one.
 NO_DATE = date(9999, 12, 31)
-
-
-def _scoped(info: Info[Any, Any], stmt: Any, model: Any) -> Any:
-    """Documents of the caller's warehouses only (all when unrestricted)."""
-    return restrict(info, stmt, "warehouse", table_of(model).c.warehouse_id)
 
 
 def _id_of(model: Any, code: str) -> Any:
@@ -84,7 +78,7 @@ def purchase_orders(info: Info[Any, Any], filter: PurchaseOrderFilter | None = N
                     last: int | None = None, before: str | None = None,
                     ) -> Connection[PurchaseOrder]:
     row = models.PurchaseOrder
-    stmt = _scoped(info, select(row), row)
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.state is not None:
             stmt = stmt.where(row.state == filter.state.value)
@@ -119,7 +113,7 @@ def purchase_orders(info: Info[Any, Any], filter: PurchaseOrderFilter | None = N
 
 def purchase_order(info: Info[Any, Any], number: str) -> PurchaseOrder | None:
     row = models.PurchaseOrder
-    stmt = _scoped(info, select(row).where(row.number == number.strip()[:MAX_SEARCH]), row)
+    stmt = in_scope(info, select(row).where(row.number == number.strip()[:MAX_SEARCH]), row)
     found = get_session(info).scalar(stmt)
     return PurchaseOrder.from_row(found) if found is not None else None
 
@@ -137,7 +131,7 @@ def purchase_requisitions(info: Info[Any, Any], filter: PurchaseRequisitionFilte
                           last: int | None = None, before: str | None = None,
                           ) -> Connection[PurchaseRequisition]:
     row = models.PurchaseRequisition
-    stmt = _scoped(info, select(row), row)
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.state is not None:
             stmt = stmt.where(row.state == filter.state.value)
@@ -166,7 +160,7 @@ def purchase_receipts(info: Info[Any, Any], filter: PurchaseReceiptFilter | None
                       last: int | None = None, before: str | None = None,
                       ) -> Connection[PurchaseReceipt]:
     row = models.PurchaseReceipt
-    stmt = _scoped(info, select(row), row)
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.order_number:
             stmt = stmt.where(row.order_id == select(models.PurchaseOrder.id).where(
@@ -197,7 +191,7 @@ def purchase_returns(info: Info[Any, Any], filter: PurchaseReturnFilter | None =
                      last: int | None = None, before: str | None = None,
                      ) -> Connection[PurchaseReturn]:
     row = models.PurchaseReturn
-    stmt = _scoped(info, select(row), row)
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.supplier_code:
             stmt = stmt.where(row.supplier_id == _id_of(PartnerRow, filter.supplier_code))

@@ -28,7 +28,7 @@ from ..stock.api_types import (
     load_warehouses,
 )
 from . import models
-from .api_loaders import load_children, load_partners, move_serials, username
+from .api_loaders import in_scope, load_children, load_partners, move_serials, username
 from .api_types import PurchaseOrder, PurchaseOrderLine, load_order_lines, load_orders
 
 
@@ -104,8 +104,10 @@ class PurchaseRequisitionLine(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[PurchaseRequisitionLine | None]:
-        rows = get_session(info).scalars(select(models.PurchaseRequisitionLine)
-                                         .where(models.PurchaseRequisitionLine.id.in_(pks)))
+        line, requisition = models.PurchaseRequisitionLine, models.PurchaseRequisition
+        rows = get_session(info).scalars(in_scope(
+            info, select(line).join(requisition, requisition.id == line.requisition_id)
+            .where(line.id.in_(pks)), requisition))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda line: line.pk)
 
 
@@ -156,8 +158,9 @@ class PurchaseRequisition(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[PurchaseRequisition | None]:
-        rows = get_session(info).scalars(select(models.PurchaseRequisition)
-                                         .where(models.PurchaseRequisition.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.PurchaseRequisition)
+            .where(models.PurchaseRequisition.id.in_(pks)), models.PurchaseRequisition))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda r: r.pk)
 
 
@@ -252,8 +255,9 @@ class PurchaseReceipt(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[PurchaseReceipt | None]:
-        rows = get_session(info).scalars(select(models.PurchaseReceipt)
-                                         .where(models.PurchaseReceipt.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.PurchaseReceipt).where(models.PurchaseReceipt.id.in_(pks)),
+            models.PurchaseReceipt))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda r: r.pk)
 
 
@@ -349,6 +353,7 @@ class PurchaseReturn(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[PurchaseReturn | None]:
-        rows = get_session(info).scalars(select(models.PurchaseReturn)
-                                         .where(models.PurchaseReturn.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.PurchaseReturn).where(models.PurchaseReturn.id.in_(pks)),
+            models.PurchaseReturn))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda r: r.pk)

@@ -12,9 +12,16 @@ from strawberry.types import Info
 
 from openjxc.core.security.models import User
 from openjxc.graphql import get_session
+from openjxc.graphql.scoping import restrict
 
 from ..partners.api import Partner
-from ..stock.models import SerialNumber, StockMoveSerial
+from ..stock.models import SerialNumber, StockMoveSerial, table_of
+
+
+def in_scope(info: Info[Any, Any], stmt: Any, document: Any) -> Any:
+    """``stmt`` narrowed to the rows of ``document`` (a model with ``warehouse_id``, in the
+    statement) of the caller's warehouses: all when unrestricted."""
+    return restrict(info, stmt, "warehouse", table_of(document).c.warehouse_id)
 
 
 def load_partners(info: Info[Any, Any]) -> Any:

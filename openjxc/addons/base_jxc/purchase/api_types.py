@@ -20,7 +20,7 @@ from ..catalog.api import Product
 from ..partners.api import Partner
 from ..stock.api_types import Warehouse, load_products, load_warehouses
 from . import models
-from .api_loaders import load_children, load_partners, username
+from .api_loaders import in_scope, load_children, load_partners, username
 
 if TYPE_CHECKING:
     from .api_documents import PurchaseReceipt, PurchaseReturn
@@ -139,8 +139,10 @@ class PurchaseOrderLine(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[PurchaseOrderLine | None]:
-        rows = get_session(info).scalars(select(models.PurchaseOrderLine)
-                                         .where(models.PurchaseOrderLine.id.in_(pks)))
+        line, order = models.PurchaseOrderLine, models.PurchaseOrder
+        rows = get_session(info).scalars(in_scope(
+            info, select(line).join(order, order.id == line.order_id).where(line.id.in_(pks)),
+            order))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda line: line.pk)
 
 
@@ -269,8 +271,9 @@ class PurchaseOrder(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[PurchaseOrder | None]:
-        rows = get_session(info).scalars(select(models.PurchaseOrder)
-                                         .where(models.PurchaseOrder.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.PurchaseOrder).where(models.PurchaseOrder.id.in_(pks)),
+            models.PurchaseOrder))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda o: o.pk)
 
 

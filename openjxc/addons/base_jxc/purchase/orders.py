@@ -283,9 +283,8 @@ def _line(errors: list[FieldError], at: tuple[str, ...], line: PurchaseLineInput
     quantity, price, rate = values
     amount, tax, total = line_amounts(quantity, price, rate)
     if total >= MONEY_LIMIT:  # the amount columns could not store it
-        errors.append(FieldError("INVALID", _("The line comes to {total}, more than an amount "
-                                              "can be"), field=(*at, "quantity"),
-                                 total=f"{total:f}"))
+        errors.append(FieldError("INVALID", _("The line comes to more than an amount can "
+                                              "be"), field=(*at, "quantity")))
         return None
     return PurchaseOrderLine(product_id=product.id, quantity=quantity, unit_price=price,
                              tax_rate=rate, amount=amount, tax=tax, total=total,

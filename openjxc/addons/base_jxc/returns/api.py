@@ -203,7 +203,10 @@ class ReturnLine(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[ReturnLine | None]:
-        rows = get_session(info).execute(_lines_query().where(models.ReturnLine.id.in_(pks)))
+        request = models.ReturnRequest
+        rows = get_session(info).execute(_scoped(info, _lines_query().join(
+            request, request.id == models.ReturnLine.return_id)
+            .where(models.ReturnLine.id.in_(pks))))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda line: line.pk)
 
 
@@ -306,8 +309,8 @@ class Return(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[Return | None]:
-        rows = get_session(info).scalars(select(models.ReturnRequest)
-                                         .where(models.ReturnRequest.id.in_(pks)))
+        rows = get_session(info).scalars(_scoped(info, select(models.ReturnRequest)
+                                                 .where(models.ReturnRequest.id.in_(pks))))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda r: r.pk)
 
 

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError
 from openjxc.core.i18n import _
-from openjxc.core.validation import check_decimal, check_text
+from openjxc.core.validation import LIMITS, check_decimal, check_text
 
 from ..catalog.models import Product
+from ..invoicing.amounts import line_amounts
 from ..sales.models import SalesDeliveryLine, SalesOrder, SalesOrderLine
 from ..stock.models import Batch, SerialNumber
 from ..stock.serials import expand_serials
@@ -176,6 +177,10 @@ def _check_line(errors: list[FieldError], ctx: _Context, customer_id: int,
                                      number=order_line.number, position=order_line.position))
     else:
         c.unit_price, c.tax_rate = _price(errors, at, product, line)
+        if c.unit_price is not None and c.tax_rate is not None \
+                and line_amounts(quantity, c.unit_price, c.tax_rate)[2] >= LIMITS[2]:
+            errors.append(FieldError("INVALID", _("The line comes to more than an amount can "
+                                                  "be"), field=(*at, "unitPrice")))
     return c if len(errors) == before else None
 
 
