@@ -56,6 +56,10 @@ def test_lines_are_priced_from_the_product_unless_given_and_checked(
                            ("INVALID", ("lines", "2", "unitPrice")),
                            ("INVALID", ("lines", "3", "taxRate"))}
     assert sales.refused(services.create_sales_order, customer_id=world.partners["C1"],
+                         warehouse_id=world.warehouses["WH1"],
+                         lines=sales.lines(("PLAIN", 10**9, "10000000"))) == [
+        ("INVALID", ("lines", "0", "quantity"))]  # more than an amount column can hold
+    assert sales.refused(services.create_sales_order, customer_id=world.partners["C1"],
                          warehouse_id=None, lines=[]) == [
         ("REQUIRED", ("warehouse",)), ("REQUIRED", ("lines",))]
     with sales.uow() as session:

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from openjxc.core.errors import FieldError
 from openjxc.core.i18n import _
-from openjxc.core.validation import check_decimal
+from openjxc.core.validation import LIMITS, check_decimal
 
 CENT = Decimal("0.01")
 #: Decimal places the columns keep: quantities 4, unit prices and rates 6.
@@ -25,6 +25,9 @@ PRICE_PLACES = 6
 RATE_PLACES = 6
 #: The VAT rate of a line that names no product and no rate (增值税 13 %).
 DEFAULT_TAX_RATE = Decimal("0.13")
+#: The largest line total a document may carry (10 trillion yuan): even a document of the
+#: most lines allowed then sums to less than an amount column can store on either backend.
+MAX_AMOUNT = LIMITS[2] / 1000
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -68,7 +71,8 @@ def check_line_values(errors: list[FieldError], at: tuple[str, ...] | str, *,
 
     Codes: ``INVALID_QUANTITY`` for a quantity of zero or less, ``INVALID`` for everything
     else (a negative price, a rate outside 0–1, not an exact number, too many decimals, too
-    large) — so a chapter's error enum needs no more than those two.
+    large, or a line total of ``MAX_AMOUNT`` or more) — so a chapter's error enum needs no
+    more than those two.
     """
     prefix = (at,) if isinstance(at, str) else tuple(at)
     before = len(errors)
@@ -89,5 +93,10 @@ def check_line_values(errors: list[FieldError], at: tuple[str, ...] | str, *,
                                  _("The tax rate is a fraction from 0 up to 1 (0.13 for 13%)"),
                                  field=where))
     if len(errors) != before or number is None or price is None or rate is None:
+        return None
+    if line_amounts(number, price, rate)[2] >= MAX_AMOUNT:
+        errors.append(FieldError("INVALID", _("The total must be smaller than {limit}"),
+                                 field=(*prefix, quantity_field),
+                                 limit=f"{MAX_AMOUNT:,.0f}"))
         return None
     return number, price, rate

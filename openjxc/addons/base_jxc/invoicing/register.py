@@ -30,7 +30,10 @@ def roles() -> list[RoleTemplate]:
                      ("invoicing.invoice.read", "invoicing.invoice.create",
                       "invoicing.payment.read", "invoicing.payment.create",
                       "invoicing.aging.read", "partner.partner.read",
-                      "catalog.product.read"),
+                      "catalog.product.read",
+                      # bill the orders: sales and supplier invoices from the documents
+                      "sales.order.read", "sales.invoice.create", "purchase.order.read",
+                      "purchase.invoice.create"),
                      "Keep receivables and payables: invoices, payments, balances, ageing "
                      "(财务)"),
     ]

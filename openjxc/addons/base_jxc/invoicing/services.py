@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
 from openjxc.core.i18n import _
-from openjxc.core.validation import LIMITS, check_text
+from openjxc.core.validation import check_text
 
 from ..catalog.models import Product
 from ..numbering import next_document_number
@@ -42,7 +42,7 @@ from ..stock.models import table_of
 from ..stock.posting import business_today
 from .aging import AgingReport, AgingRow, aging
 from .allocation import allocate
-from .amounts import check_line_values, line_amounts
+from .amounts import MAX_AMOUNT, check_line_values, line_amounts
 from .balances import PartnerBalance, open_receivables, partner_balances
 from .checks import check_date, check_direction, check_partner
 from .events import InvoicePosted
@@ -71,7 +71,7 @@ NUMBER_PREFIXES = {(RECEIVABLE, INVOICE): "XSFP", (PAYABLE, INVOICE): "CGFP",
 MAX_LINES = 1000
 #: A total beyond this is a typing mistake, and it keeps every sum inside what both
 #: databases store exactly.
-MAX_TOTAL = LIMITS[2] / 1000
+MAX_TOTAL = MAX_AMOUNT
 
 
 @dataclass

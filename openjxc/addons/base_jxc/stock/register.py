@@ -34,8 +34,12 @@ def roles() -> list[RoleTemplate]:
         RoleTemplate("warehouse_clerk",
                      ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
                       "stock.level.read", "stock.move.read", "stock.move.create",
-                      "stock.count.read", "stock.count.record", "stock.transfer.read"),
-                     "Receive, move and count stock"),
+                      "stock.count.read", "stock.count.record", "stock.transfer.read",
+                      # the warehouse side of the trading documents
+                      "purchase.order.read", "purchase.order.receive", "sales.order.read",
+                      "sales.order.deliver", "sales.return.read", "sales.return.receive"),
+                     "Receive, move and count stock; receive purchase orders, deliver sales "
+                     "orders, take returned goods in"),
         RoleTemplate("stock_controller",
                      ("catalog.product.read", "catalog.category.read", "stock.warehouse.read",
                       "stock.warehouse.create", "stock.level.read", "stock.move.read",
