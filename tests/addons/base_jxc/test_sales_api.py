@@ -1,16 +1,21 @@
 """Sales through GraphQL: a quotation to an invoice, errors at the input's own fields,
 idempotent deliveries and invoices, credit approvals and who may give them, margins behind
-their permission, and a list of orders whose statements do not grow with its rows."""
+their permission, warehouse scope, and a list of orders whose statements do not grow with
+its rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from test_sales_support import SalesWorld, sales
 
+from openjxc.addons.base_jxc.invoicing.models import Invoice
 from openjxc.addons.base_jxc.sales.demo import load_sales
+from openjxc.addons.base_jxc.sales.models import Quotation, SalesOrder
+from openjxc.addons.base_jxc.stock.models import StockMove
 from openjxc.core.security import Principal
 from openjxc.testing.graphql import GraphQLTester
 
@@ -169,6 +174,132 @@ def test_credit_approval_permissions_and_margins(sales: SalesWorld) -> None:
     assert shown == {"margin": "400.00", "marginRate": "0.4000"}
     clerk.refused("""{ customerCredit(customerCode: "C1") { exposure } }""", code="FORBIDDEN")
     clerk.refused(INVOICE, {"input": {"id": order_id}}, code="FORBIDDEN")
+
+
+def _by_id(name: str, input_type: str, body: str = "id") -> str:
+    return (f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {body} "
+            "errors { field code } } }")
+
+
+#: Every mutation on an existing order: (mutation, its input beyond ``id``).
+ORDER_MUTATIONS: list[tuple[str, dict[str, Any]]] = [
+    (_by_id("salesOrderConfirm", "SalesOrderConfirmInput", "salesOrder { state }"), {}),
+    (_by_id("salesOrderReopen", "SalesOrderConfirmInput", "salesOrder { state }"), {}),
+    (_by_id("salesOrderReserve", "SalesOrderConfirmInput", "salesOrder { state }"), {}),
+    (_by_id("salesOrderApprove", "SalesOrderApproveInput", "salesOrder { state }"),
+     {"reason": "x"}),
+    (_by_id("salesOrderDeliver", "SalesOrderDeliverInput", "salesDelivery { id }"), {}),
+    (_by_id("salesOrderDeliver", "SalesOrderDeliverInput", "salesDelivery { id }"),
+     {"idempotencyKey": "scope-1"}),
+    (_by_id("salesOrderInvoice", "SalesOrderInvoiceInput", "invoice { number }"), {}),
+    (_by_id("salesOrderCancel", "SalesOrderCancelInput", "salesOrder { state }"),
+     {"reason": "x"}),
+    (_by_id("salesOrderClose", "SalesOrderInput", "salesOrder { state }"), {}),
+    (_by_id("salesOrderUpdate", "SalesOrderUpdateInput", "salesOrder { state }"),
+     {"note": "改", "lines": [line("PLAIN", "1")]}),
+    (_by_id("salesOrderCopy", "SalesOrderInput", "salesOrder { id }"), {}),
+]
+QUOTATION_MUTATIONS: list[tuple[str, dict[str, Any]]] = [
+    (_by_id("quotationSend", "QuotationInput", "quotation { state }"), {}),
+    (_by_id("quotationReject", "QuotationInput", "quotation { state }"), {}),
+    (_by_id("quotationConvert", "QuotationConvertInput", "salesOrder { id }"), {}),
+    (_by_id("quotationConvert", "QuotationConvertInput", "salesOrder { id }"),
+     {"warehouseCode": "WH2"}),
+]
+QUOTE = _by_id("quotationCreate", "QuotationCreateInput", "quotation { id number }")
+SNAPSHOT = """{ salesOrders(first: 50) { totalCount edges { node { number state note
+  amountTotal lines { quantity reservedQuantity deliveredQuantity invoicedQuantity }
+  deliveries { number } } } }
+  quotations(first: 50) { totalCount edges { node { number state } } }
+  salesDeliveries { totalCount } }"""
+
+
+def test_a_clerk_of_one_warehouse_sees_and_touches_nothing_of_another(
+        sales: SalesWorld) -> None:
+    api = GraphQLTester(sales.env)
+
+    def made(query: str, name: str, **input: Any) -> dict[str, Any]:
+        payload = api.ok(query, {"input": input})[name]
+        assert payload["errors"] == [], payload["errors"]
+        return payload  # type: ignore[no-any-return]
+
+    def order(warehouse: str, *lines: dict[str, Any]) -> dict[str, Any]:
+        return made(CREATE, "salesOrderCreate", customerCode="C1", warehouseCode=warehouse,
+                    lines=list(lines))["salesOrder"]  # type: ignore[no-any-return]
+
+    draft = order("WH1", line("PLAIN", "3"))
+    partly = order("WH1", line("PLAIN", "4"), line("PLAIN2", "1"))
+    api.ok(CONFIRM, {"id": partly["id"]})
+    delivered = made(DELIVER, "salesOrderDeliver", id=partly["id"], lines=[
+        {"orderLineId": partly["lines"][0]["id"], "quantity": "2"}])["salesDelivery"]
+    theirs = order("WH2", line("PLAIN", "1"))
+    quoted = made(QUOTE, "quotationCreate", customerCode="C1", warehouseCode="WH1",
+                  lines=[line("PLAIN", "1")])["quotation"]
+    anywhere = made(QUOTE, "quotationCreate", customerCode="C2",
+                    lines=[line("PLAIN", "1")])["quotation"]
+    everything = api.ok(SNAPSHOT)
+
+    def counts() -> tuple[int, ...]:
+        with sales.uow() as session:
+            return tuple(session.scalar(select(func.count()).select_from(model)) or 0
+                         for model in (SalesOrder, Quotation, StockMove, Invoice))
+
+    before = counts()
+    assert api.principal is not None
+    clerk = GraphQLTester.__new__(GraphQLTester)
+    clerk.__dict__.update(api.__dict__)
+    clerk.principal = dataclasses.replace(
+        api.principal, user_id=9, scopes={"warehouse": frozenset({str(
+            sales.world.warehouses["WH2"])})})
+    # Lists and look-ups by number: only WH2's orders, and quotations of no warehouse.
+    seen = clerk.ok(SNAPSHOT)
+    assert [e["node"]["number"] for e in seen["salesOrders"]["edges"]] == [theirs["number"]]
+    assert [e["node"]["number"] for e in seen["quotations"]["edges"]] == [anywhere["number"]]
+    assert seen["salesDeliveries"]["totalCount"] == 0
+    by_number = """query($o: String!, $q: String!, $a: String!) { salesOrder(number: $o) {
+        id } quotation(number: $q) { id } anywhere: quotation(number: $a) { id } }"""
+    numbers = {"o": draft["number"], "q": quoted["number"], "a": anywhere["number"]}
+    assert api.ok(by_number, numbers) == {"salesOrder": {"id": draft["id"]},
+                                          "quotation": {"id": quoted["id"]},
+                                          "anywhere": {"id": anywhere["id"]}}
+    assert clerk.ok(by_number, numbers) == {"salesOrder": None, "quotation": None,
+                                            "anywhere": {"id": anywhere["id"]}}
+    # Nor by ID: node() of a WH1 order, line, delivery or quotation is null for them.
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    hidden = [draft["id"], partly["id"], partly["lines"][0]["id"], delivered["id"],
+              quoted["id"]]
+    for global_id in hidden:
+        assert api.ok(node, {"id": global_id})["node"] == {"id": global_id}
+        assert clerk.ok(node, {"id": global_id})["node"] is None
+    for global_id in (theirs["id"], theirs["lines"][0]["id"], anywhere["id"]):
+        assert clerk.ok(node, {"id": global_id})["node"] == {"id": global_id}
+    # Every mutation on a WH1 order or quotation, and making one there: FORBIDDEN.
+    for mutation, extra in ORDER_MUTATIONS:
+        for target in (draft, partly):
+            clerk.refused(mutation, {"input": {"id": target["id"], **extra}},
+                          code="FORBIDDEN")
+    for mutation, extra in QUOTATION_MUTATIONS:
+        clerk.refused(mutation, {"input": {"id": quoted["id"], **extra}}, code="FORBIDDEN")
+    clerk.refused(CREATE, {"input": {"customerCode": "C1", "warehouseCode": "WH1",
+                                     "lines": [line("PLAIN", "1")]}}, code="FORBIDDEN")
+    clerk.refused(QUOTE, {"input": {"customerCode": "C1", "warehouseCode": "WH1",
+                                    "lines": [line("PLAIN", "1")]}}, code="FORBIDDEN")
+    # A quotation of no warehouse may not become a WH1 order through them either.
+    clerk.refused(CREATE, {"input": {"quotationId": anywhere["id"], "warehouseCode": "WH1"}},
+                  code="FORBIDDEN")
+    clerk.refused(QUOTATION_MUTATIONS[2][0], {"input": {"id": anywhere["id"],
+                                                        "warehouseCode": "WH1"}},
+                  code="FORBIDDEN")
+    assert api.ok(SNAPSHOT) == everything and counts() == before
+    # Their own warehouse stays theirs to work in.
+    confirmed = clerk.ok(CONFIRM, {"id": theirs["id"]})["salesOrderConfirm"]
+    assert confirmed["errors"] == []
+    converted = clerk.ok(QUOTATION_MUTATIONS[3][0], {"input": {
+        "id": anywhere["id"], "warehouseCode": "WH2"}})["quotationConvert"]
+    assert converted["errors"] == [] and converted["salesOrder"]["id"]
+    mine = clerk.ok(CREATE, {"input": {"customerCode": "C2", "warehouseCode": "WH2",
+                                       "lines": [line("PLAIN", "1")]}})["salesOrderCreate"]
+    assert mine["errors"] == []
 
 
 def test_the_order_list_filters_and_its_statements_do_not_grow(sales: SalesWorld) -> None:

@@ -27,11 +27,10 @@ from openjxc.graphql import (
 
 from ..partners.api import Partner
 from ..partners.models import Partner as PartnerRow
-from ..stock.api_types import warehouse_scope
 from ..stock.models import Warehouse as WarehouseRow
 from . import api_quotations, models
 from .api_common import SalesOrderState
-from .api_loaders import load_partners
+from .api_loaders import in_scope, load_partners
 from .api_quotations import SalesDocumentSort
 from .api_types import CREDIT, READ, TYPES, SalesDelivery, SalesOrder
 from .credit import customer_credit
@@ -61,10 +60,7 @@ def sales_orders(info: Info[Any, Any], filter: SalesOrderFilter | None = None,
                  after: str | None = None, last: int | None = None,
                  before: str | None = None) -> Connection[SalesOrder]:
     row = models.SalesOrder
-    stmt = select(row)
-    allowed = warehouse_scope(info)
-    if allowed is not None:
-        stmt = stmt.where(row.warehouse_id.in_(allowed))
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.state is not None:
             stmt = stmt.where(row.state == filter.state.value)
@@ -89,11 +85,8 @@ def sales_orders(info: Info[Any, Any], filter: SalesOrderFilter | None = None,
 
 
 def sales_order(info: Info[Any, Any], number: str) -> SalesOrder | None:
-    stmt = select(models.SalesOrder).where(
-        models.SalesOrder.number == number[:MAX_SEARCH].strip())
-    allowed = warehouse_scope(info)
-    if allowed is not None:
-        stmt = stmt.where(models.SalesOrder.warehouse_id.in_(allowed))
+    stmt = in_scope(info, select(models.SalesOrder).where(
+        models.SalesOrder.number == number[:MAX_SEARCH].strip()), models.SalesOrder)
     row = get_session(info).scalar(stmt)
     return SalesOrder.from_row(row) if row is not None else None
 
@@ -113,10 +106,7 @@ def sales_deliveries(info: Info[Any, Any], filter: SalesDeliveryFilter | None = 
                      ) -> Connection[SalesDelivery]:
     row = models.SalesDelivery
     order = models.SalesOrder
-    stmt = select(row)
-    allowed = warehouse_scope(info)
-    if allowed is not None:
-        stmt = stmt.where(row.warehouse_id.in_(allowed))
+    stmt = in_scope(info, select(row), row)
     if filter is not None:
         if filter.order_number:
             stmt = stmt.where(row.order_id == select(order.id).where(

@@ -20,10 +20,12 @@ from strawberry.types import Info
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.graphql import BadUserInput, from_global_id
+from openjxc.graphql.scoping import require_scope
 
 from ..catalog.models import Product
 from ..partners.models import Partner
 from ..stock.models import Location, Warehouse
+from . import models
 from .lines import SalesLineInput as ServiceLine
 
 T = TypeVar("T")
@@ -127,3 +129,34 @@ def service_lines(session: Session, errors: list[FieldError],
 def refuse(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(errors)
+
+
+def require_document_scope(info: Info[Any, Any], session: Session, model: Any,
+                           document_id: int | None) -> None:
+    """Refuse (``FORBIDDEN``) an action on a document (an order, a quotation) of a
+    warehouse outside the caller's scope; a quotation without a warehouse is everyone's,
+    an unknown document is left for the service to refuse (``NOT_FOUND``)."""
+    if document_id is None:
+        return
+    warehouse = session.scalar(select(model.warehouse_id).where(model.id == document_id))
+    if warehouse is not None:
+        require_scope(info, "warehouse", warehouse)
+
+
+def require_order_scope(info: Info[Any, Any], session: Session, order_id: int | None) -> None:
+    require_document_scope(info, session, models.SalesOrder, order_id)
+
+
+def require_quotation_scope(info: Info[Any, Any], session: Session,
+                            quotation_id: int | None) -> None:
+    require_document_scope(info, session, models.Quotation, quotation_id)
+
+
+def scoped(info: Info[Any, Any], order_id: int | None,
+           action: Callable[[Session], T]) -> Callable[[Session], T]:
+    """``action`` run only once the order ``order_id`` is in the caller's scope."""
+    def checked(session: Session) -> T:
+        require_order_scope(info, session, order_id)
+        return action(session)
+
+    return checked

@@ -14,10 +14,28 @@ from strawberry.types import Info
 
 from openjxc.core.security.models import User
 from openjxc.graphql import get_session
+from openjxc.graphql.scoping import restrict
 
 from ..partners.api import Partner, PartnerAddress
-from ..stock.models import Batch, Location, SerialNumber, StockMoveSerial
+from ..stock.api_types import warehouse_scope
+from ..stock.models import Batch, Location, SerialNumber, StockMoveSerial, table_of
 from . import models
+
+
+def in_scope(info: Info[Any, Any], stmt: Any, document: Any) -> Any:
+    """``stmt`` narrowed to the rows of ``document`` (a model with ``warehouse_id``, in the
+    statement) of the caller's warehouses: all when unrestricted."""
+    return restrict(info, stmt, "warehouse", table_of(document).c.warehouse_id)
+
+
+def quotations_in_scope(info: Info[Any, Any], stmt: Any) -> Any:
+    """``stmt`` (of quotations) narrowed to those of the caller's warehouses and those
+    that name no warehouse (visible to every reader): all when unrestricted."""
+    allowed = warehouse_scope(info)
+    if allowed is None:
+        return stmt
+    column = table_of(models.Quotation).c.warehouse_id
+    return stmt.where(column.is_(None) | column.in_(allowed))
 
 
 def _loader(info: Info[Any, Any], name: str, batch: Callable[[list[Any]], Any]) -> Any:

@@ -32,7 +32,7 @@ from ..partners.models import Partner as PartnerRow
 from ..stock.api_types import Warehouse, load_products, load_warehouses
 from ..stock.posting import business_today
 from . import models
-from .api_loaders import _grouped, load_orders, load_partners, username_of
+from .api_loaders import _grouped, load_orders, load_partners, quotations_in_scope, username_of
 from .api_types import SalesOrder
 from .quotations import OPEN, quotation_state
 
@@ -143,7 +143,8 @@ class Quotation(Node):
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[Quotation | None]:
         session = get_session(info)
         today = business_today(session)
-        rows = session.scalars(select(models.Quotation).where(models.Quotation.id.in_(pks)))
+        rows = session.scalars(quotations_in_scope(
+            info, select(models.Quotation).where(models.Quotation.id.in_(pks))))
         return align(pks, [cls.from_row(r, today) for r in rows], key=lambda q: q.pk)
 
 
@@ -161,7 +162,7 @@ def quotations(info: Info[Any, Any], filter: QuotationFilter | None = None,
     row = models.Quotation
     session = get_session(info)
     today = business_today(session)
-    stmt = select(row)
+    stmt = quotations_in_scope(info, select(row))
     if filter is not None:
         if filter.state is QuotationState.EXPIRED:
             stmt = stmt.where(row.state.in_(OPEN), row.valid_until < today)
@@ -184,8 +185,8 @@ def quotations(info: Info[Any, Any], filter: QuotationFilter | None = None,
 
 def quotation(info: Info[Any, Any], number: str) -> Quotation | None:
     session = get_session(info)
-    row = session.scalar(select(models.Quotation)
-                         .where(models.Quotation.number == number[:MAX_SEARCH].strip()))
+    row = session.scalar(quotations_in_scope(info, select(models.Quotation).where(
+        models.Quotation.number == number[:MAX_SEARCH].strip())))
     return Quotation.from_row(row, business_today(session)) if row is not None else None
 
 

@@ -30,6 +30,7 @@ from .api_loaders import (
     approvals_of,
     deliveries_of,
     delivery_lines_of,
+    in_scope,
     lines_of,
     load_addresses,
     load_orders,
@@ -129,8 +130,10 @@ class SalesOrderLine(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[SalesOrderLine | None]:
-        rows = get_session(info).scalars(select(models.SalesOrderLine)
-                                         .where(models.SalesOrderLine.id.in_(pks)))
+        line, order = models.SalesOrderLine, models.SalesOrder
+        rows = get_session(info).scalars(in_scope(
+            info, select(line).join(order, order.id == line.order_id).where(line.id.in_(pks)),
+            order))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda line: line.pk)
 
 
@@ -233,8 +236,9 @@ class SalesDelivery(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[SalesDelivery | None]:
-        rows = get_session(info).scalars(select(models.SalesDelivery)
-                                         .where(models.SalesDelivery.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.SalesDelivery).where(models.SalesDelivery.id.in_(pks)),
+            models.SalesDelivery))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda d: d.pk)
 
 
@@ -389,8 +393,9 @@ class SalesOrder(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[SalesOrder | None]:
-        rows = get_session(info).scalars(select(models.SalesOrder)
-                                         .where(models.SalesOrder.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(
+            info, select(models.SalesOrder).where(models.SalesOrder.id.in_(pks)),
+            models.SalesOrder))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda o: o.pk)
 
 

@@ -5,6 +5,7 @@ Confirming, approving, delivering and invoicing are in :mod:`.mutations_posting`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from openjxc.core.errors import FieldError
 from openjxc.core.i18n import _
 from openjxc.graphql import mutation
 from openjxc.graphql.payloads import run_service
+from openjxc.graphql.scoping import require_scope
 
 from ..stock.posting import business_today
 from . import models
@@ -26,7 +28,9 @@ from .api_inputs import (
     customer_id,
     pk,
     refuse,
+    require_quotation_scope,
     run,
+    scoped,
     service_lines,
     user_id,
     warehouse_id,
@@ -75,6 +79,8 @@ def quotation_create(info: Info[Any, Any], input: QuotationCreateInput) -> Quota
                      if input.warehouse_code else None)
         lines = service_lines(session, errors, input.lines)
         refuse(errors)
+        if warehouse is not None:
+            require_scope(info, "warehouse", warehouse)
         return _quotation(session, create_quotation(
             session, customer_id=customer, warehouse_id=warehouse, lines=lines,
             quote_date=input.quote_date, valid_until=input.valid_until, note=input.note,
@@ -95,16 +101,24 @@ class QuotationPayload:
     errors: list[SalesError]  # type: ignore[valid-type]
 
 
-def quotation_send(info: Info[Any, Any], input: QuotationInput) -> QuotationPayload:
-    quotation, errors = run_service(info, run(lambda s: _quotation(
-        s, send_quotation(s, pk(input.id, "Quotation")))), SalesError)
+def _decide(info: Info[Any, Any], input: QuotationInput,
+            decide: Callable[[Session, int | None], models.Quotation]) -> QuotationPayload:
+    quotation_id = pk(input.id, "Quotation")
+
+    def action(session: Session) -> Quotation | None:
+        require_quotation_scope(info, session, quotation_id)
+        return _quotation(session, decide(session, quotation_id))
+
+    quotation, errors = run_service(info, run(action), SalesError)
     return QuotationPayload(quotation=quotation, errors=errors)
+
+
+def quotation_send(info: Info[Any, Any], input: QuotationInput) -> QuotationPayload:
+    return _decide(info, input, send_quotation)
 
 
 def quotation_reject(info: Info[Any, Any], input: QuotationInput) -> QuotationPayload:
-    quotation, errors = run_service(info, run(lambda s: _quotation(
-        s, reject_quotation(s, pk(input.id, "Quotation")))), SalesError)
-    return QuotationPayload(quotation=quotation, errors=errors)
+    return _decide(info, input, reject_quotation)
 
 
 @strawberry.input
@@ -126,12 +140,18 @@ class QuotationConvertPayload:
 def _convert(info: Info[Any, Any], session: Session, quotation_id: int | None,
              warehouse_code: str | None, promised_date: date | None,
              reference: str) -> models.SalesOrder:
+    require_quotation_scope(info, session, quotation_id)
     errors: list[FieldError] = []
     warehouse = warehouse_id(session, errors, warehouse_code) if warehouse_code else None
     refuse(errors)
-    return convert_quotation(session, quotation_id, warehouse_id=warehouse,
-                             promised_date=promised_date, customer_reference=reference,
-                             user_id=user_id(info))
+    if warehouse is not None:
+        require_scope(info, "warehouse", warehouse)
+    order = convert_quotation(session, quotation_id, warehouse_id=warehouse,
+                              promised_date=promised_date, customer_reference=reference,
+                              user_id=user_id(info))
+    # The order's warehouse (the quotation's when none was given): in scope, else undone.
+    require_scope(info, "warehouse", order.warehouse_id)
+    return order
 
 
 def quotation_convert(info: Info[Any, Any], input: QuotationConvertInput,
@@ -188,6 +208,7 @@ def sales_order_create(info: Info[Any, Any], input: SalesOrderCreateInput) -> Sa
         if input.delivery_address_id is not None:
             address = pk(input.delivery_address_id, "PartnerAddress") or 0
         refuse(errors)
+        require_scope(info, "warehouse", warehouse)
         return _order(create_sales_order(
             session, customer_id=customer, warehouse_id=warehouse, lines=lines,
             order_date=input.order_date, promised_date=input.promised_date,
@@ -211,6 +232,8 @@ class SalesOrderUpdateInput:
 
 
 def sales_order_update(info: Info[Any, Any], input: SalesOrderUpdateInput) -> SalesOrderPayload:
+    order_id = pk(input.id, "SalesOrder")
+
     def action(session: Session) -> SalesOrder | None:
         errors: list[FieldError] = []
         kwargs: dict[str, Any] = {}
@@ -227,10 +250,9 @@ def sales_order_update(info: Info[Any, Any], input: SalesOrderUpdateInput) -> Sa
         if input.note is not UNSET and input.note is not None:
             kwargs["note"] = input.note
         refuse(errors)
-        return _order(update_sales_order(session, pk(input.id, "SalesOrder"),
-                                         user_id=user_id(info), **kwargs))
+        return _order(update_sales_order(session, order_id, user_id=user_id(info), **kwargs))
 
-    order, errors = run_service(info, run(action), SalesError)
+    order, errors = run_service(info, run(scoped(info, order_id, action)), SalesError)
     return SalesOrderPayload(sales_order=order, errors=errors)
 
 
@@ -240,8 +262,9 @@ class SalesOrderInput:
 
 
 def sales_order_copy(info: Info[Any, Any], input: SalesOrderInput) -> SalesOrderPayload:
-    order, errors = run_service(info, run(lambda s: _order(copy_sales_order(
-        s, pk(input.id, "SalesOrder"), user_id=user_id(info)))), SalesError)
+    order_id = pk(input.id, "SalesOrder")
+    order, errors = run_service(info, run(scoped(info, order_id, lambda s: _order(
+        copy_sales_order(s, order_id, user_id=user_id(info))))), SalesError)
     return SalesOrderPayload(sales_order=order, errors=errors)
 
 
@@ -252,15 +275,17 @@ class SalesOrderCancelInput:
 
 
 def sales_order_cancel(info: Info[Any, Any], input: SalesOrderCancelInput) -> SalesOrderPayload:
-    order, errors = run_service(info, run(lambda s: _order(cancel_sales_order(
-        s, pk(input.id, "SalesOrder"), reason=input.reason, user_id=user_id(info)))),
+    order_id = pk(input.id, "SalesOrder")
+    order, errors = run_service(info, run(scoped(info, order_id, lambda s: _order(
+        cancel_sales_order(s, order_id, reason=input.reason, user_id=user_id(info))))),
         SalesError)
     return SalesOrderPayload(sales_order=order, errors=errors)
 
 
 def sales_order_close(info: Info[Any, Any], input: SalesOrderInput) -> SalesOrderPayload:
-    order, errors = run_service(info, run(lambda s: _order(close_sales_order(
-        s, pk(input.id, "SalesOrder"), user_id=user_id(info)))), SalesError)
+    order_id = pk(input.id, "SalesOrder")
+    order, errors = run_service(info, run(scoped(info, order_id, lambda s: _order(
+        close_sales_order(s, order_id, user_id=user_id(info))))), SalesError)
     return SalesOrderPayload(sales_order=order, errors=errors)
 
 

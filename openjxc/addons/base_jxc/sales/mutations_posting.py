@@ -19,17 +19,15 @@ import strawberry
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
-from openjxc.core.errors import FieldError, ValidationFailed
-from openjxc.core.i18n import _
+from openjxc.core.errors import FieldError
 from openjxc.graphql import mutation
 from openjxc.graphql.payloads import run_posting, run_service
 
 from ..invoicing.api_types import Invoice
 from ..invoicing.models import Invoice as InvoiceRow
-from ..stock.api_types import warehouse_scope
 from . import models
 from .api_common import SalesError
-from .api_inputs import location_id, pk, refuse, run, user_id
+from .api_inputs import location_id, pk, refuse, require_order_scope, run, scoped, user_id
 from .api_types import SalesDelivery, SalesOrder
 from .billing import InvoiceQuantityInput, invoice_sales_order
 from .confirmation import (
@@ -73,15 +71,17 @@ def _confirmed(done: tuple[models.SalesOrder, Any] | None,
 
 def sales_order_confirm(info: Info[Any, Any], input: SalesOrderConfirmInput,
                         ) -> SalesOrderConfirmPayload:
-    done, errors = run_service(info, run(lambda s: confirm_sales_order(
-        s, pk(input.id, "SalesOrder"), user_id=user_id(info))), SalesError)
+    order_id = pk(input.id, "SalesOrder")
+    done, errors = run_service(info, run(scoped(info, order_id, lambda s: confirm_sales_order(
+        s, order_id, user_id=user_id(info)))), SalesError)
     return _confirmed(done, errors)
 
 
 def sales_order_reopen(info: Info[Any, Any], input: SalesOrderConfirmInput,
                        ) -> SalesOrderConfirmPayload:
-    done, errors = run_service(info, run(lambda s: reopen_sales_order(
-        s, pk(input.id, "SalesOrder"), user_id=user_id(info))), SalesError)
+    order_id = pk(input.id, "SalesOrder")
+    done, errors = run_service(info, run(scoped(info, order_id, lambda s: reopen_sales_order(
+        s, order_id, user_id=user_id(info)))), SalesError)
     return _confirmed(done, errors)
 
 
@@ -100,16 +100,18 @@ class SalesOrderMovePayload:
 
 def sales_order_approve(info: Info[Any, Any], input: SalesOrderApproveInput,
                         ) -> SalesOrderMovePayload:
-    order, errors = run_service(info, run(lambda s: _order(approve_sales_order(
-        s, pk(input.id, "SalesOrder"), user_id=user_id(info), reason=input.reason))),
+    order_id = pk(input.id, "SalesOrder")
+    order, errors = run_service(info, run(scoped(info, order_id, lambda s: _order(
+        approve_sales_order(s, order_id, user_id=user_id(info), reason=input.reason)))),
         SalesError)
     return SalesOrderMovePayload(sales_order=order, errors=errors)
 
 
 def sales_order_reserve(info: Info[Any, Any], input: SalesOrderConfirmInput,
                         ) -> SalesOrderMovePayload:
-    order, errors = run_service(info, run(lambda s: _order(reserve_sales_order(
-        s, pk(input.id, "SalesOrder")))), SalesError)
+    order_id = pk(input.id, "SalesOrder")
+    order, errors = run_service(info, run(scoped(info, order_id, lambda s: _order(
+        reserve_sales_order(s, order_id)))), SalesError)
     return SalesOrderMovePayload(sales_order=order, errors=errors)
 
 
@@ -146,14 +148,6 @@ class SalesOrderDeliverPayload:
     errors: list[SalesError]  # type: ignore[valid-type]
 
 
-def _in_scope(info: Info[Any, Any], session: Session, order_id: int | None) -> None:
-    """A user limited to some warehouses delivers only from them."""
-    allowed = warehouse_scope(info)
-    order = session.get(models.SalesOrder, order_id) if order_id is not None else None
-    if allowed is not None and order is not None and order.warehouse_id not in allowed:
-        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
-
-
 def _delivery_id(delivery: models.SalesDelivery | None) -> int | None:
     return delivery.id if delivery is not None else None
 
@@ -167,7 +161,7 @@ def sales_order_deliver(info: Info[Any, Any], input: SalesOrderDeliverInput,
     order_id = pk(input.id, "SalesOrder")
 
     def action(session: Session) -> models.SalesDelivery:
-        _in_scope(info, session, order_id)
+        require_order_scope(info, session, order_id)
         errors: list[FieldError] = []
         lines = None
         if input.lines:
@@ -230,9 +224,10 @@ def sales_order_invoice(info: Info[Any, Any], input: SalesOrderInvoiceInput,
         lines = [InvoiceQuantityInput(order_line_id=pk(line.order_line_id, "SalesOrderLine"),
                                       quantity=line.quantity) for line in input.lines]
     invoice, errors = run_posting(
-        info, run(lambda s: invoice_sales_order(
+        info, run(scoped(info, order_id, lambda s: invoice_sales_order(
             s, order_id, lines=lines, invoice_date=input.invoice_date, due_date=input.due_date,
-            external_number=input.external_number, note=input.note, user_id=user_id(info))),
+            external_number=input.external_number, note=input.note,
+            user_id=user_id(info)))),
         SalesError, scope="salesOrderInvoice", idempotency_key=input.idempotency_key,
         request=input, encode=_invoice_id, decode=lambda s, i: s.get_one(InvoiceRow, i))
     if invoice is None:
