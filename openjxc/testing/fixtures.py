@@ -4,18 +4,31 @@ Every test that takes ``database_url`` runs twice, once per backend.  PostgreSQL
 reached at ``OPENJXC_TEST_PG_URL`` (default: the local server, trust auth).  When it cannot
 be reached the PostgreSQL variants *fail* (never skip) unless ``OPENJXC_TEST_BACKENDS``
 excludes postgresql explicitly (e.g. a quick local run with ``OPENJXC_TEST_BACKENDS=sqlite``).
+
+The databases handed out are empty.  A test that needs one at head calls
+:func:`create_test_database` (``create_database`` from a per-session template of the same
+addon set: milliseconds instead of seconds, see :mod:`openjxc.testing.database_templates`);
+tests of migrations themselves call ``openjxc.core.migrate.create_database``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from psycopg import sql
+
+if TYPE_CHECKING:
+    from openjxc.core.env import Environment
+
+__all__ = ["BACKENDS", "DatabaseFactory", "create_pg_database", "create_test_database",
+           "drop_pg_database", "pg_url"]
 
 PG_ADMIN_URL = os.environ.get("OPENJXC_TEST_PG_URL",
                               "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -102,3 +115,18 @@ def pg_database_url(tmp_path: Path) -> Iterator[str]:
     factory = DatabaseFactory("postgresql", tmp_path)
     yield factory.new()
     factory.cleanup()
+
+
+def create_test_database(env: Environment) -> None:
+    """``create_database(env)`` from this session's migrated template of the same addons,
+    settings and migrations (see :mod:`openjxc.testing.database_templates`)."""
+    from openjxc.testing.database_templates import create_test_database as create
+
+    create(env)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the migrated templates this process made (see :func:`create_test_database`)."""
+    templates = sys.modules.get("openjxc.testing.database_templates")
+    if templates is not None:
+        templates.drop_templates()

@@ -32,10 +32,10 @@ from strawberry.types import Info
 from openjxc.core.config import Settings
 from openjxc.core.db import Database
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
 from openjxc.core.security import create_token, create_user, ensure_role
 from openjxc.graphql.context import get_session
 from openjxc.graphql.errors import Forbidden
+from openjxc.testing.fixtures import create_test_database
 
 with warnings.catch_warnings():
     # Starlette asks for its httpx fork, which is not a dependency of the project.
@@ -173,7 +173,7 @@ def build_test_schema(env: Environment, extensions: Sequence[Any]) -> strawberry
 def kernel_env(url: str, settings: Settings | None = None) -> Environment:
     """A kernel-only environment on a fresh database at head, with ``t_note``."""
     env = Environment([], database=Database(url), settings=settings or Settings())
-    create_database(env)
+    create_test_database(env)
     scratch.create_all(env.database.engine)
     return env
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 QUERY = '{ enumLabels(enum: "Tracking") { value label } }'
@@ -16,7 +16,7 @@ QUERY = '{ enumLabels(enum: "Tracking") { value label } }'
 @pytest.fixture
 def api(database_url: str) -> Iterator[GraphQLTester]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     yield GraphQLTester(env)
     env.database.dispose()
 

@@ -14,8 +14,8 @@ from argon2 import PasswordHasher, Type
 from openjxc.core.alerts import Alert
 from openjxc.core.config import Settings
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
 from openjxc.core.security import authenticate, create_user, ensure_role, passwords
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 SETTINGS = Settings(login_max_failures=3, login_window_seconds=300, token_ttl_seconds=3600)
@@ -43,7 +43,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def basic_shop(database_url: str) -> Iterator[Environment]:
     """A basic-edition database with every table, the kernel's included."""
     env = Environment.for_edition("basic", database_url=database_url, settings=SETTINGS)
-    create_database(env)
+    create_test_database(env)
     yield env
     env.database.dispose()
 

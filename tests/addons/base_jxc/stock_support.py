@@ -41,7 +41,7 @@ from openjxc.addons.base_jxc.stock.warehouses import (
 )
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 PRODUCTS = {"PLAIN": "none", "PLAIN2": "none", "SER": "serial", "SER2": "serial",
             "BAT": "batch"}
@@ -164,7 +164,7 @@ def build_world(database_url: str, *, create: bool = True) -> StockWorld:
     """The world on ``database_url`` (created there unless ``create`` is false)."""
     env = Environment.for_edition("basic", database_url=database_url)
     if create:
-        create_database(env)
+        create_test_database(env)
     world = StockWorld(env)
     with env.unit_of_work() as session:
         if create:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 CREATE = """
@@ -23,7 +23,7 @@ mutation($input: ProductCreateInput!) {
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     yield env
     env.database.dispose()
 

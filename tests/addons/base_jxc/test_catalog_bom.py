@@ -30,7 +30,7 @@ from openjxc.addons.base_jxc.catalog.relations import (
 from openjxc.addons.base_jxc.catalog.services import ProductInput, create_category, create_product
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 D = Decimal
 
@@ -38,7 +38,7 @@ D = Decimal
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         create_category(session, code="SB", name="设备")
         for code, model in (("SET", "BPS"), ("MOTOR", "YE3-132M"), ("MOTOR2", "YE3-132M"),

@@ -23,7 +23,7 @@ from openjxc.addons.base_jxc.catalog.services import (
 from openjxc.addons.base_jxc.partners.models import Partner
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 MOTOR_ATTRIBUTES = [
     AttributeDefinition("power_kw", "功率", "decimal", required=True, unit="kW"),
@@ -35,7 +35,7 @@ MOTOR_ATTRIBUTES = [
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         create_category(session, code="DJ", name="电机",
                         code_template="DJ-{model}-{power_kw}-{poles}",

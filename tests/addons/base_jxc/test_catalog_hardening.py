@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from openjxc.addons.base_jxc.catalog.models import Product
 from openjxc.addons.base_jxc.catalog.services import ProductInput, create_category, create_product
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 CREATE = """mutation($input: ProductCreateInput!) {
@@ -24,7 +24,7 @@ CREATE = """mutation($input: ProductCreateInput!) {
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         create_category(session, code="DJ", name="电机")
     yield env
@@ -81,7 +81,7 @@ def test_search_treats_wildcards_as_text(env: Environment) -> None:
 
 def test_a_concurrent_duplicate_is_a_clear_error(pg_database_url: str) -> None:
     env = Environment.for_edition("basic", database_url=pg_database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         create_category(session, code="DJ", name="电机")
     holding = threading.Event()

@@ -11,7 +11,7 @@ import pytest
 from openjxc.addons.base_jxc.catalog import api_structure
 from openjxc.addons.base_jxc.partners.models import Partner
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 CATEGORY = """mutation($input: CategoryCreateInput!) { categoryCreate(input: $input) {
@@ -29,7 +29,7 @@ BOM_LINE = """mutation($input: BomLineSetInput!) { bomLineSet(input: $input) {
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         session.add(Partner(code="S1", name="供应商", is_supplier=True))
     yield env

@@ -22,7 +22,7 @@ from openjxc.addons.base_jxc.stock.models import Location, StockBalance, StockMo
 from openjxc.addons.base_jxc.stock.posting import MoveLine, business_today, post_moves
 from openjxc.addons.base_jxc.stock.warehouses import company_location, create_warehouse
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 D = Decimal
@@ -33,7 +33,7 @@ BINS = 10
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as s:
         create_category(s, code="DJ", name="电机")
         for i in range(PRODUCTS):

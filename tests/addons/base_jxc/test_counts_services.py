@@ -30,7 +30,7 @@ from openjxc.addons.base_jxc.stock.posting import MoveLine, business_today, post
 from openjxc.addons.base_jxc.stock.warehouses import company_location, create_warehouse
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 D = Decimal
 
@@ -38,7 +38,7 @@ D = Decimal
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as s:
         create_category(s, code="DJ", name="电机")
         create_category(s, code="BF", name="阀门")

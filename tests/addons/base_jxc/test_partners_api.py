@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 CREATE = """
@@ -52,7 +52,7 @@ MINJIANG = {
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     yield env
     env.database.dispose()
 

@@ -32,6 +32,7 @@ from openjxc.core.env import Environment
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import EventBus, Subscription
 from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 VALID = "91350100M000100Y43"
 
@@ -39,7 +40,7 @@ VALID = "91350100M000100Y43"
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     yield env
     env.database.dispose()
 

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from openjxc.addons.base_jxc.catalog.services import ProductInput, create_category, create_product
 from openjxc.addons.base_jxc.stock.warehouses import create_warehouse
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 MOVE = """
@@ -34,7 +34,7 @@ mutation($input: StockMoveCreateInput!) {
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as session:
         create_category(session, code="DJ", name="电机")
         for code, name, tracking, barcode, safety in (

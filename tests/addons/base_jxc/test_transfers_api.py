@@ -22,7 +22,7 @@ from openjxc.addons.base_jxc.stock.warehouses import (
     warehouse_location,
 )
 from openjxc.core.env import Environment
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
 TRANSFER = """id number state fromWarehouseCode toWarehouseCode differenceReason
@@ -47,7 +47,7 @@ LIST = ("query($filter: StockTransferFilter) { stockTransfers(filter: $filter) {
 @pytest.fixture
 def api(database_url: str) -> Iterator[GraphQLTester]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     with env.unit_of_work() as s:
         create_category(s, code="DJ", name="电机")
         motor = create_product(s, ProductInput(code="DJ-YE3-7.5", name="电机", category_code="DJ",

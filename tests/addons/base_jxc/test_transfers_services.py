@@ -36,7 +36,7 @@ from openjxc.addons.base_jxc.transfers.services import (
 from openjxc.core.alerts import Alert, evaluate_rules
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
-from openjxc.core.migrate import create_database
+from openjxc.testing.fixtures import create_test_database
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Shop:
 @pytest.fixture
 def env(database_url: str) -> Iterator[Environment]:
     env = Environment.for_edition("basic", database_url=database_url)
-    create_database(env)
+    create_test_database(env)
     yield env
     env.database.dispose()
 
