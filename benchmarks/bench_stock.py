@@ -9,7 +9,8 @@ dates have moved past it.  Then it measures the reads and two big documents:
 - ``posting_moves_per_s``: moves / time spent in ``post_moves`` and the commit (one
   transaction per document; generating the workload and closing months not counted);
 - ``on_hand_one_median_us``: ``on_hand_by_product([p], warehouse_id=w)`` for random p, w;
-- ``on_hand_all_ms``: Σ available per product × warehouse over ``StockBalance``;
+- ``on_hand_all_ms``: ``on_hand_by_warehouse``: Σ available per product × warehouse over
+  ``StockBalance``;
 - ``as_of_all_ms``: ``stock_as_of`` of everything at a date in the middle of the history;
 - ``peak_rss_mb``: the process's peak resident memory (each backend runs in its own
   interpreter);
@@ -294,13 +295,43 @@ def move_lines(lines: list[Line]) -> list[Any]:
 
 # -- measuring -------------------------------------------------------------------------------
 
+class ServerCpu:
+    """CPU seconds used by the PostgreSQL backends of ``engine``'s connections (a server on
+    this machine: read from ``/proc``), so that posting can be reported per CPU second of
+    client *and* server — steadier than wall time when the machine is busy."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.pids: set[int] = set()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._connected)
+            engine.dispose()  # every connection from now on is seen
+
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        self.pids.add(dbapi_connection.info.backend_pid)
+
+    def seconds(self) -> float:
+        total = 0
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # gone, or not on this machine
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / self.tick
+
+
 def post_history(env: Any, workload: Workload, moves: int, doc_lines: int, start: date,
                  end: date, profiler: cProfile.Profile | None) -> dict[str, Any]:
     from openjxc.addons.base_jxc.stock.periods import close_stock_period
     from openjxc.addons.base_jxc.stock.posting import post_moves
 
-    posting = closing = cpu = 0.0
+    posting = closing = cpu = server = 0.0
     posted = documents = closed = 0
+    server_cpu = ServerCpu(env.database.engine)
     month = (start.year, start.month)
     wall = time.perf_counter()
     next_log = wall + 30
@@ -315,6 +346,7 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: int, start
         if not doc.lines:
             continue
         lines = move_lines(doc.lines)
+        s0 = server_cpu.seconds() if server_cpu.pids else 0.0
         t0, c0 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
@@ -325,6 +357,8 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: int, start
             profiler.disable()
         posting += time.perf_counter() - t0
         cpu += time.process_time() - c0
+        if server_cpu.pids:
+            server += server_cpu.seconds() - s0
         posted += len(lines)
         documents += 1
         if time.perf_counter() > next_log:
@@ -339,6 +373,10 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: int, start
         # steadier than wall time on a busy machine.
         "posting_cpu_s": round(cpu, 2),
         "posting_moves_per_cpu_s": round(posted / cpu) if cpu else None,
+        # PostgreSQL: its backends' CPU too (a server on this machine; clock ticks of 10 ms).
+        "posting_server_cpu_s": round(server, 2) if server_cpu.pids else None,
+        "posting_moves_per_client_and_server_cpu_s": (
+            round(posted / (cpu + server)) if server_cpu.pids and cpu + server else None),
         "months_closed": closed,
         "closing_months_s": round(closing, 2),
         "history_wall_s": round(time.perf_counter() - wall, 1),
@@ -355,18 +393,14 @@ def median_timing(action: Any, runs: int) -> float:
 
 
 def measure_reads(env: Any, setup: Setup, middle: date, rng: random.Random) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
-    from openjxc.addons.base_jxc.stock.models import Location, StockBalance
-    from openjxc.addons.base_jxc.stock.queries import on_hand_by_product, stock_as_of
+    from openjxc.addons.base_jxc.stock.queries import (
+        on_hand_by_product,
+        on_hand_by_warehouse,
+        stock_as_of,
+    )
 
     product_ids = [p for p, _t in setup.products]
     pairs = [(rng.choice(product_ids), rng.choice(setup.warehouses)) for _ in range(2000)]
-    all_on_hand = (select(StockBalance.product_id, StockBalance.warehouse_id,
-                          func.sum(StockBalance.quantity - StockBalance.reserved))
-                   .join(Location, Location.id == StockBalance.location_id)
-                   .where(Location.kind == "internal")
-                   .group_by(StockBalance.product_id, StockBalance.warehouse_id))
     with env.unit_of_work(readonly=True) as session:
         for product_id, warehouse_id in pairs[:200]:  # warm the caches
             on_hand_by_product(session, [product_id], warehouse_id=warehouse_id)
@@ -375,8 +409,8 @@ def measure_reads(env: Any, setup: Setup, middle: date, rng: random.Random) -> d
             t0 = time.perf_counter()
             on_hand_by_product(session, [product_id], warehouse_id=warehouse_id)
             samples.append(time.perf_counter() - t0)
-        rows = len(session.execute(all_on_hand).all())
-        on_hand_all = median_timing(lambda: session.execute(all_on_hand).all(), 7)
+        rows = len(on_hand_by_warehouse(session))
+        on_hand_all = median_timing(lambda: on_hand_by_warehouse(session), 7)
         as_of_rows = len(stock_as_of(session, middle))
         as_of = median_timing(lambda: stock_as_of(session, middle), 3)
     return {

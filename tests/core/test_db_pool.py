@@ -1,5 +1,6 @@
 """Connection pools: PostgreSQL's is sized for a worker's concurrency, from the settings;
-SQLite keeps opening a connection per unit of work, writers beginning IMMEDIATE."""
+a SQLite file is pooled too (its per-connection settings survive any unit of work), writers
+beginning IMMEDIATE; an in-memory SQLite database is never pooled."""
 
 from __future__ import annotations
 
@@ -34,22 +35,37 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert (explicit.pool.size(), explicit.pool._max_overflow) == (2, 0)
 
 
-def test_sqlite_opens_a_connection_per_unit_of_work_and_writes_immediately(
-        tmp_path: Path) -> None:
+def test_sqlite_pools_its_connections_and_writes_immediately(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'pool.db'}")
     begun: list[str] = []
     event.listen(database.engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_a: begun.append(statement)
                  if statement.startswith("BEGIN") else None)
     try:
-        assert isinstance(database.engine.pool, NullPool)
+        assert isinstance(database.engine.pool, QueuePool)
         with database.session() as session:
             session.connection()
+        with database.engine.connect() as connection:
+            # Someone changes per-connection settings and does not restore them …
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA busy_timeout=5")
         with database.session(readonly=True) as session:
-            session.connection()
+            again = session.connection().connection.driver_connection
+            assert again is raw  # the same connection, from the pool
+            # … leaves nothing behind for the next one.
+            assert raw.execute("PRAGMA foreign_keys").fetchone() == (1,)
+            assert raw.execute("PRAGMA busy_timeout").fetchone() == (30_000,)
+            assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert begun == ["BEGIN IMMEDIATE", "BEGIN DEFERRED"]
     finally:
         database.dispose()
+
+
+def test_an_in_memory_sqlite_database_is_not_pooled() -> None:
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        assert isinstance(create_database_engine(url).pool, NullPool)
 
 
 def test_default_thread_pool_is_not_larger_than_the_pool() -> None:

@@ -10,38 +10,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
+from openjxc.core.models import utcnow
 from openjxc.core.validation import check_decimal, check_text
 
-from ..catalog.models import Product
+from . import bulk
 from .ids import allocate_ids
-from .models import PHYSICAL_KINDS, Batch, Location, SerialNumber, StockPeriod, Warehouse, table_of
+from .lookups import (
+    BATCH,
+    DocumentFacts,
+    Place,
+    ProductFacts,
+    find_batches,
+    find_serials,
+    load_places,
+    read_document,
+)
+from .models import PHYSICAL_KINDS
 from .serials import expand_serials
 
 if TYPE_CHECKING:
     from .posting import MoveLine
 
-#: Serial look-ups are chunked below every backend's bound-parameter limit.
-CHUNK = 2000
+__all__ = ["CheckedDocument", "LineCheck", "Place", "check_document", "check_lines",
+           "load_places"]
 
 
-@dataclass(frozen=True)
-class Place:
-    id: int
-    code: str
-    kind: str
-    warehouse_id: int | None
-    allow_negative: bool
-
-
-@dataclass
+@dataclass(slots=True)
 class LineCheck:
     """A line after validation: what the writer needs, resolved."""
 
@@ -67,33 +68,37 @@ class LineCheck:
     reversal_of_id: int | None = None
 
 
-def load_places(session: Session, ids: Sequence[int]) -> dict[int, Place]:
-    rows = session.execute(
-        select(Location.id, Location.code, Location.kind, Location.warehouse_id,
-               func.coalesce(Warehouse.allow_negative, False).label("allow_negative"))
-        .outerjoin(Warehouse, Warehouse.id == Location.warehouse_id)
-        .where(Location.id.in_(set(ids))))
-    return {r.id: Place(r.id, r.code, r.kind, r.warehouse_id, bool(r.allow_negative))
-            for r in rows}
+@dataclass
+class CheckedDocument:
+    lines: list[LineCheck]
+    #: The ids the moves will have, in line order.
+    move_ids: list[int]
 
 
 def check_lines(session: Session, lines: Sequence[MoveLine], *, move_date: date,
                 allow_expired: bool, field: str) -> list[LineCheck]:
+    return check_document(session, lines, move_date=move_date, allow_expired=allow_expired,
+                          field=field).lines
+
+
+def check_document(session: Session, lines: Sequence[MoveLine], *, move_date: date,
+                   allow_expired: bool, field: str) -> CheckedDocument:
+    """Every line validated against the database (all errors at once), batches resolved
+    (new ones created), serial units followed; and the ids of the moves to write."""
     errors: list[FieldError] = []
-    closed = session.scalar(select(func.max(StockPeriod.period_end)))
+    facts: DocumentFacts = read_document(
+        session, place_ids={i for line in lines
+                            for i in (line.from_location_id, line.to_location_id)},
+        product_ids={line.product_id for line in lines}, moves=len(lines))
+    closed = facts.closed
     if closed is not None and move_date <= closed:
         errors.append(FieldError("STOCK_PERIOD_CLOSED",
                                  _("Stock is closed up to {date}; no move may be dated "
                                    "{move_date}"), field="moveDate", date=closed.isoformat(),
                                  move_date=move_date.isoformat()))
-    products = {r.id: r for r in session.execute(
-        select(Product.id, Product.code, Product.tracking)
-        .where(Product.id.in_({line.product_id for line in lines})))}
-    places = load_places(session, [i for line in lines
-                                   for i in (line.from_location_id, line.to_location_id)])
     checked: list[LineCheck] = []
     for i, line in enumerate(lines):
-        c = _check_line(errors, i, line, products, places, field)
+        c = _check_line(errors, i, line, facts.products, facts.places, field)
         if c is not None:
             checked.append(c)
     if errors:
@@ -102,21 +107,44 @@ def check_lines(session: Session, lines: Sequence[MoveLine], *, move_date: date,
     _follow_serials(session, errors, checked, field)
     if errors:
         raise ValidationFailed(errors)
-    return checked
+    return CheckedDocument(checked, facts.move_ids)
 
 
-def _check_line(errors: list[FieldError], i: int, line: MoveLine, products: dict[int, Any],
+#: The largest quantity and unit cost kept (scaled 64-bit integers on SQLite), as
+#: :func:`~openjxc.core.validation.check_decimal` checks them.
+_QUANTITY = (Decimal("0.0001"), Decimal(10) ** 14)
+_UNIT_COST = (Decimal("0.000001"), Decimal(10) ** 12)
+
+
+def _exact(errors: list[FieldError], value: object, at: tuple[str, ...],
+           places: int, bounds: tuple[Decimal, Decimal]) -> Decimal | None:
+    """:func:`check_decimal` with a shortcut for what callers nearly always pass: a finite,
+    non-negative Decimal that already fits.  Anything else takes the full check."""
+    if type(value) is Decimal and value.is_finite():
+        quantum, limit = bounds
+        try:
+            exact = value.quantize(quantum)
+        except InvalidOperation:
+            exact = None
+        if exact is not None and exact == value and 0 <= value < limit:
+            return exact
+    return check_decimal(errors, value, at, places=places)
+
+
+def _check_line(errors: list[FieldError], i: int, line: MoveLine,
+                products: dict[int, ProductFacts],
                 places: dict[int, Place], field: str) -> LineCheck | None:
     at = (field, str(i))
     before = len(errors)
-    quantity = check_decimal(errors, line.quantity, (*at, "quantity"), places=4)
+    quantity = _exact(errors, line.quantity, (*at, "quantity"), 4, _QUANTITY)
     if quantity is not None and quantity <= 0:
         errors.append(FieldError("INVALID_QUANTITY", _("Quantity must be greater than zero"),
                                  field=(*at, "quantity")))
     unit_cost = None
     if line.unit_cost is not None:
-        unit_cost = check_decimal(errors, line.unit_cost, (*at, "unitCost"), places=6)
-    note = check_text(errors, line.note, (*at, "note"), max_length=400)
+        unit_cost = _exact(errors, line.unit_cost, (*at, "unitCost"), 6, _UNIT_COST)
+    note = "" if line.note == "" else check_text(errors, line.note, (*at, "note"),
+                                                 max_length=400)
     product = products.get(line.product_id)
     if product is None:
         errors.append(FieldError("NOT_FOUND", _("Unknown product"), field=(*at, "product")))
@@ -168,6 +196,15 @@ def _check_line(errors: list[FieldError], i: int, line: MoveLine, products: dict
                      value=line.value, note=note, reversal_of_id=line.reversal_of_id)
 
 
+@dataclass
+class _Batch:
+    id: int | None
+    product_id: int
+    number: str
+    manufactured_on: date | None
+    expires_on: date | None
+
+
 def _resolve_batches(session: Session, errors: list[FieldError], checked: list[LineCheck],
                      lines: Sequence[MoveLine], move_date: date, allow_expired: bool,
                      field: str) -> None:
@@ -175,15 +212,14 @@ def _resolve_batches(session: Session, errors: list[FieldError], checked: list[L
               if lines[c.index].batch_id or lines[c.index].batch_number]
     if not wanted:
         return
-    by_id = {r.id: r for r in session.scalars(
-        select(Batch).where(Batch.id.in_({line.batch_id for _c, line in wanted if line.batch_id})))}
     numbers = {(c.product_id, line.batch_number.strip()) for c, line in wanted
                if not line.batch_id and line.batch_number}
-    by_number: dict[tuple[int, str], Batch] = {}
-    if numbers:
-        by_number = {(r.product_id, r.number): r for r in session.scalars(
-            select(Batch).where(tuple_(Batch.product_id, Batch.number).in_(numbers)))}
-    created: dict[tuple[int, str], Batch] = {}
+    by_id: dict[int, _Batch] = {}
+    by_number: dict[tuple[int, str], _Batch] = {}
+    for r in find_batches(session, ids={line.batch_id for _c, line in wanted if line.batch_id},
+                          numbers=numbers):
+        by_id[r.id] = by_number[(r.product_id, r.number)] = _Batch(*r)
+    created: dict[tuple[int, str], _Batch] = {}
     for c, line in wanted:
         at = (field, str(c.index), "batch")
         batch = by_id.get(line.batch_id) if line.batch_id else None
@@ -206,8 +242,8 @@ def _resolve_batches(session: Session, errors: list[FieldError], checked: list[L
                     errors.append(FieldError("INVALID", _("A batch cannot expire before it is "
                                                           "made"), field=(*at[:2], "expiresOn")))
                     continue
-                batch = Batch(product_id=c.product_id, number=number,
-                              manufactured_on=line.manufactured_on, expires_on=line.expires_on)
+                batch = _Batch(None, c.product_id, number, line.manufactured_on,
+                               line.expires_on)
                 created[key] = batch
         if (batch.expires_on is not None and batch.expires_on < move_date
                 and c.to_location.kind == "customer" and not allow_expired):
@@ -217,39 +253,34 @@ def _resolve_batches(session: Session, errors: list[FieldError], checked: list[L
         if batch.id is not None:
             c.batch_id = batch.id
     if created and not errors:
-        table = table_of(Batch)
         rows = list(created.values())
-        ids = allocate_ids(session, table, len(rows))
-        session.execute(insert(table), [
-            {"id": batch_id, "product_id": b.product_id, "number": b.number,
-             "manufactured_on": b.manufactured_on, "expires_on": b.expires_on}
-            for b, batch_id in zip(rows, ids, strict=True)])
+        ids = allocate_ids(session, BATCH, len(rows))
         for batch, batch_id in zip(rows, ids, strict=True):
             batch.id = batch_id
+        bulk.run(session, [bulk.Insert(
+            BATCH, ("id", "product_id", "number", "manufactured_on", "expires_on"),
+            [(b.id, b.product_id, b.number, b.manufactured_on, b.expires_on) for b in rows],
+            {"created_at": utcnow()})])
         for c, line in wanted:
             if not c.batch_id and line.batch_number:
-                c.batch_id = created[(c.product_id, line.batch_number.strip())].id
+                c.batch_id = created[(c.product_id, line.batch_number.strip())].id or 0
 
 
 def _follow_serials(session: Session, errors: list[FieldError], checked: list[LineCheck],
                     field: str) -> None:
-    wanted: dict[int, set[str]] = {}
+    wanted: set[tuple[int, str]] = set()
     for c in checked:
         if c.serials:
-            wanted.setdefault(c.product_id, set()).update(c.serials)
+            wanted.update((c.product_id, number) for number in c.serials)
     if not wanted:
         return
     known: dict[tuple[int, str], tuple[int, int, Decimal]] = {}
-    for product_id, numbers in wanted.items():
-        ordered = sorted(numbers)
-        for start in range(0, len(ordered), CHUNK):
-            for r in session.execute(select(SerialNumber.id, SerialNumber.number,
-                                            SerialNumber.location_id, SerialNumber.unit_cost)
-                                     .where(SerialNumber.product_id == product_id,
-                                            SerialNumber.number.in_(ordered[start:start + CHUNK]))):
-                known[(product_id, r.number)] = (r.id, r.location_id, r.unit_cost)
+    physical_codes: dict[int, str] = {}
+    for r in find_serials(session, wanted):
+        known[(r.product_id, r.number)] = (r.id, r.location_id, r.unit_cost)
+        if r.kind in PHYSICAL_KINDS:
+            physical_codes[r.location_id] = r.code
     where = {key: location for key, (_id, location, _cost) in known.items()}
-    physical_codes = _location_codes(session, set(where.values()))
     for c in checked:
         if c.to_location.kind in PHYSICAL_KINDS:
             physical_codes[c.to_location.id] = c.to_location.code
@@ -285,12 +316,3 @@ def _follow_serials(session: Session, errors: list[FieldError], checked: list[Li
             else:
                 c.carried_new.append(number)
             where[key] = c.to_location.id
-
-
-def _location_codes(session: Session, ids: set[int]) -> dict[int, str]:
-    """Codes of those of ``ids`` that are physical locations."""
-    if not ids:
-        return {}
-    return dict(session.execute(select(Location.id, Location.code)
-                                .where(Location.id.in_(ids),
-                                       Location.kind.in_(PHYSICAL_KINDS))).all())

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, select, text
+from functools import cache
+
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
+
+
+@cache
+def _draw_sql(dialect: str, table: str) -> str:
+    if dialect == "postgresql":
+        # The sequence is looked up once, not once per key drawn.
+        return ("SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence("
+                f"'{table}', 'id')::regclass AS seq) AS s, generate_series(1, %(count)s)")
+    return f"SELECT coalesce(max(id), 0) FROM {table}"
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -12,9 +23,11 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     PostgreSQL draws them from the column's sequence.  SQLite continues after the highest
     id: safe because a SQLite writer holds the database lock from ``BEGIN IMMEDIATE`` on.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                 "FROM generate_series(1, :count)"), {"table": table.name, "count": count}))
-    start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+    if count <= 0:
+        return []
+    conn = session.connection()
+    sql = _draw_sql(conn.dialect.name, table.name)
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(sql, {"count": count}).scalars())
+    start = conn.exec_driver_sql(sql).scalar() or 0
     return list(range(start + 1, start + count + 1))

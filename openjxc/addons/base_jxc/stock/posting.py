@@ -3,15 +3,20 @@
 :func:`post_moves` validates a whole document's lines against the database, then writes
 in a fixed number of set-based statements, whatever the number of lines:
 
-1. new batches and serial units, the moves and the serials they carried;
-2. serial units move with a guarded ``UPDATE … WHERE location_id = :from`` (a concurrent
-   delivery of the same unit finds it gone and is refused);
-3. balances change by atomic increments (``INSERT … ON CONFLICT DO UPDATE SET quantity =
+1. one read (:mod:`.lookups`): the document's locations, products, the last closed month
+   and the ids its moves will get; then its batches and serial units, if it has any;
+2. balances change by atomic increments (``INSERT … ON CONFLICT DO UPDATE SET quantity =
    quantity + excluded.quantity RETURNING quantity``) — never read-modify-write — and a
-   result below zero where the warehouse forbids it refuses the whole document;
-4. the product's valuation (moving weighted average) is locked, costed and written.
+   result below zero where the warehouse forbids it refuses the whole document; the
+   products' valuations (moving weighted average) are locked in the same round trip;
+3. moves are costed in memory, then written with the new serial units, the serials they
+   carried, the guarded relocation of existing units (``UPDATE … WHERE location_id =
+   :from``: a concurrent delivery of the same unit finds it gone and is refused) and the
+   new valuations.
 
-Everything happens inside a savepoint: a refusal leaves nothing behind.
+On PostgreSQL steps 2 and 3 are one statement each (:mod:`.bulk`), so a document costs
+three round trips whatever its size.  Everything happens inside a savepoint: a refusal
+leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -20,17 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from openjxc.core.db import upsert
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
 from openjxc.core.i18n import _
+from openjxc.core.models import utcnow
 
-from .checks import LineCheck, check_lines
+from . import bulk
+from .checks import CheckedDocument, LineCheck, check_document
 from .events import StockMovesPosted
 from .ids import allocate_ids
 from .models import (
@@ -108,9 +114,9 @@ def post_moves(session: Session, lines: Sequence[MoveLine], *, move_date: date |
                                           field=field))
     move_date = move_date or business_today(session)
     with session.begin_nested():
-        checked = check_lines(session, lines, move_date=move_date, allow_expired=allow_expired,
-                              field=field)
-        result = _write(session, checked, move_date=move_date, origin_type=origin_type,
+        document = check_document(session, lines, move_date=move_date,
+                                  allow_expired=allow_expired, field=field)
+        result = _write(session, document, move_date=move_date, origin_type=origin_type,
                         origin_id=origin_id, reference=reference, user_id=user_id, field=field)
     publish(session, StockMovesPosted(move_ids=tuple(result.move_ids), origin_type=origin_type,
                                       origin_id=origin_id))
@@ -121,45 +127,73 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _write(session: Session, checked: list[LineCheck], *, move_date: date, origin_type: str,
+MOVE = table_of(StockMove)
+MOVE_SERIAL = table_of(StockMoveSerial)
+SERIAL = table_of(SerialNumber)
+BALANCE = table_of(StockBalance)
+VALUATION = table_of(StockValuation)
+_MOVE_COLUMNS = ("id", "product_id", "from_location_id", "to_location_id", "batch_id",
+                 "quantity", "unit_cost", "value", "note", "reversal_of_id")
+_SERIAL_COLUMNS = ("id", "product_id", "number", "location_id", "batch_id", "unit_cost")
+_BALANCE_KEY = ("location_id", "product_id", "batch_id")
+_VALUATION_COLUMNS = ("product_id", "quantity", "value", "last_unit_cost")
+ZERO = Decimal(0)
+
+
+def _write(session: Session, document: CheckedDocument, *, move_date: date, origin_type: str,
            origin_id: int | None, reference: str, user_id: int | None,
            field: str) -> PostingResult:
-    product_ids = sorted({c.product_id for c in checked})
-    valuations = _lock_valuations(session, product_ids)
+    """Two round trips on PostgreSQL, whatever the document: balances and valuations are
+    taken (a refusal for negative stock comes here, before anything else is written), then
+    moves, serial units and valuations are written together."""
+    checked, move_ids = document.lines, document.move_ids
+    deltas = _balance_deltas(checked)
+    balances, locked = bulk.run(session, [
+        bulk.Upsert(BALANCE, _BALANCE_KEY, (*_BALANCE_KEY, "warehouse_id", "quantity"),
+                    [(*key, warehouse_id, delta)
+                     for key, (warehouse_id, delta, _first) in sorted(deltas.items())],
+                    assign=f"quantity = {BALANCE.name}.quantity + excluded.quantity",
+                    returning=(*_BALANCE_KEY, "quantity"), zeros=("reserved",)),
+        bulk.Lock(VALUATION, _VALUATION_COLUMNS, sorted({c.product_id for c in checked}))])
+    _refuse_negative(balances, deltas, field)
+    valuations = {r[0]: _Valuation(r[1], r[2], r[3]) for r in locked}
+    now = utcnow()
     for c in checked:
         if c.new_serials:
             cost = c.unit_cost if c.unit_cost is not None else valuations[c.product_id].average()
             c.new_serial_cost = _round(cost)
-    new_serials = _insert_new_serials(session, checked, move_date)
+    new_serials, serial_rows = _new_serials(session, checked)
     move_rows = []
-    for c in checked:
+    for c, move_id in zip(checked, move_ids, strict=True):
         value, unit_cost = _cost(c, valuations[c.product_id], new_serials)
         c.value = value
-        move_rows.append({
-            "move_date": move_date, "product_id": c.product_id,
-            "from_location_id": c.from_location.id, "to_location_id": c.to_location.id,
-            "batch_id": c.batch_id, "quantity": c.quantity, "unit_cost": unit_cost,
-            "value": value, "origin_type": origin_type, "origin_id": origin_id,
-            "reference": reference, "note": c.note, "reversal_of_id": c.reversal_of_id,
-            "created_by_id": user_id,
-        })
-    table = table_of(StockMove)
-    move_ids = allocate_ids(session, table, len(move_rows))
-    for row, move_id in zip(move_rows, move_ids, strict=True):
-        row["id"] = move_id
-    session.execute(insert(table), move_rows)
-    links = []
-    for c, move_id in zip(checked, move_ids, strict=True):
-        for number in c.serials:
-            serial_id = c.serial_ids.get(number) or new_serials[(c.product_id, number)][0]
-            links.append({"move_id": move_id, "serial_id": serial_id})
-    if links:
-        session.execute(insert(table_of(StockMoveSerial)), links)
-    _move_existing_serials(session, checked, new_serials, field)
-    _apply_balances(session, checked, field)
-    _save_valuations(session, valuations)
+        move_rows.append((move_id, c.product_id, c.from_location.id, c.to_location.id,
+                          c.batch_id, c.quantity, unit_cost, value, c.note, c.reversal_of_id))
+    links = [(move_id, c.serial_ids.get(number) or new_serials[(c.product_id, number)][0])
+             for c, move_id in zip(checked, move_ids, strict=True) for number in c.serials]
+    relocations = _relocations(checked)
+    operations: list[bulk.Operation] = [
+        bulk.Insert(MOVE, _MOVE_COLUMNS, move_rows, {
+            "move_date": move_date, "origin_type": origin_type, "origin_id": origin_id,
+            "reference": reference, "created_by_id": user_id, "created_at": now}),
+        bulk.Update(VALUATION, "product_id", _VALUATION_COLUMNS[1:],
+                    [(p, v.quantity, v.value, v.last_unit_cost)
+                     for p, v in valuations.items() if v.changed()])]
+    if serial_rows or links:
+        operations += [
+            bulk.Insert(SERIAL, _SERIAL_COLUMNS, serial_rows,
+                        {"received_on": move_date, "created_at": now}),
+            bulk.Insert(MOVE_SERIAL, ("move_id", "serial_id"), links),
+            bulk.Update(SERIAL, "id", ("location_id",), relocations, guard="location_id")]
+    done = bulk.run(session, operations)
+    if len(done) > 2 and done[4] != len(relocations):
+        # Someone moved one of them since we looked: refuse, like a late second sale.
+        first = next(c for c in checked if c.serial_ids)
+        raise ValidationFailed(FieldError(
+            "SERIAL_NOT_IN_LOCATION", _("A serial number is no longer in {location}"),
+            field=(field, str(first.index), "serials"), location=first.from_location.code))
     session.expire_all()
-    return PostingResult(move_ids=move_ids, values=[c.value or Decimal(0) for c in checked])
+    return PostingResult(move_ids=move_ids, values=[c.value or ZERO for c in checked])
 
 
 @dataclass
@@ -168,48 +202,93 @@ class _Valuation:
     value: Decimal
     last_unit_cost: Decimal
 
+    def __post_init__(self) -> None:
+        self._read = (self.quantity, self.value, self.last_unit_cost)
+
     def average(self) -> Decimal:
         if self.quantity > 0:
             return (self.value / self.quantity).quantize(COST_PLACES, rounding=ROUND_HALF_UP)
         return self.last_unit_cost
 
-
-def _lock_valuations(session: Session, product_ids: list[int]) -> dict[int, _Valuation]:
-    """The products' valuation rows, locked in product order (no deadlocks) on PostgreSQL.
-
-    SQLite serialises writers with ``BEGIN IMMEDIATE``, so the lock is implicit there.
-    """
-    table = table_of(StockValuation)
-    session.execute(upsert(session, table).on_conflict_do_nothing(),
-                    [{"product_id": p, "quantity": Decimal(0), "value": Decimal(0),
-                      "last_unit_cost": Decimal(0)} for p in product_ids])
-    rows = session.execute(select(StockValuation.product_id, StockValuation.quantity,
-                                  StockValuation.value, StockValuation.last_unit_cost)
-                           .where(StockValuation.product_id.in_(product_ids))
-                           .order_by(StockValuation.product_id).with_for_update())
-    return {r.product_id: _Valuation(r.quantity, r.value, r.last_unit_cost) for r in rows}
+    def changed(self) -> bool:
+        """Whether costing changed it (a transfer between warehouses does not)."""
+        return (self.quantity, self.value, self.last_unit_cost) != self._read
 
 
-def _insert_new_serials(session: Session, checked: list[LineCheck],
-                        move_date: date) -> dict[tuple[int, str], tuple[int, Decimal]]:
-    """Create the serial units that arrive for the first time: (product, number) → (id, cost)."""
-    keys: list[tuple[int, str, Decimal]] = []
-    rows = []
+#: (location, product, batch) → (warehouse, change of quantity, first line taking from it)
+_Deltas = dict[tuple[int, int, int], tuple[int, Decimal, LineCheck | None]]
+
+
+def _balance_deltas(checked: list[LineCheck]) -> _Deltas:
+    deltas: _Deltas = {}
+    for c in checked:
+        for location, sign in ((c.from_location, -1), (c.to_location, 1)):
+            if location.kind not in PHYSICAL_KINDS:
+                continue
+            assert location.warehouse_id is not None
+            key = (location.id, c.product_id, c.batch_id)
+            _warehouse, delta, first = deltas.get(key, (0, ZERO, None))
+            if sign < 0 and first is None:
+                first = c
+            deltas[key] = (location.warehouse_id, delta + sign * c.quantity, first)
+    return deltas
+
+
+def _refuse_negative(balances: list[tuple[Any, ...]], deltas: _Deltas, field: str) -> None:
+    """Balances changed by atomic increments (never read-modify-write); one left below zero
+    where the warehouse forbids it refuses the whole document."""
+    errors = []
+    for location_id, product_id, batch_id, quantity in balances:
+        if quantity >= 0:
+            continue
+        _warehouse, delta, c = deltas[(location_id, product_id, batch_id)]
+        if c is None or c.from_location.allow_negative:
+            continue
+        errors.append(FieldError(
+            "INSUFFICIENT_STOCK",
+            _("Not enough {product} in {location}: {available} available, {wanted} wanted"),
+            field=(field, str(c.index), "quantity"), product=c.product_code,
+            location=c.from_location.code, available=quantity - delta, wanted=-delta))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _new_serials(session: Session, checked: list[LineCheck]
+                 ) -> tuple[dict[tuple[int, str], tuple[int, Decimal]], list[tuple[Any, ...]]]:
+    """The serial units arriving for the first time: (product, number) → (id, cost), and
+    their rows — each created where the document leaves it (a unit received and moved on
+    by the same document is created at its last place)."""
+    count = sum(len(c.new_serials) for c in checked)
+    if not count:
+        return {}, []
+    ids = iter(allocate_ids(session, SERIAL, count))
+    made: dict[tuple[int, str], tuple[int, Decimal]] = {}
+    rows: dict[tuple[int, str], list[Any]] = {}
     for c in checked:
         for number in c.new_serials:
-            keys.append((c.product_id, number, c.new_serial_cost))
-            rows.append({"product_id": c.product_id, "number": number,
-                         "location_id": c.to_location.id, "batch_id": c.batch_id,
-                         "unit_cost": c.new_serial_cost, "received_on": move_date})
-    if not rows:
-        return {}
-    table = table_of(SerialNumber)
-    ids = allocate_ids(session, table, len(rows))
-    for row, serial_id in zip(rows, ids, strict=True):
-        row["id"] = serial_id
-    session.execute(insert(table), rows)
-    return {(product_id, number): (serial_id, cost)
-            for (product_id, number, cost), serial_id in zip(keys, ids, strict=True)}
+            serial_id = next(ids)
+            made[(c.product_id, number)] = (serial_id, c.new_serial_cost)
+            rows[(c.product_id, number)] = [serial_id, c.product_id, number, c.to_location.id,
+                                            c.batch_id, c.new_serial_cost]
+        for number in c.carried_new:
+            rows[(c.product_id, number)][3] = c.to_location.id
+    return made, [tuple(row) for row in rows.values()]
+
+
+def _relocations(checked: list[LineCheck]) -> list[tuple[int, int, int]]:
+    """(unit, where it must be, where it goes) for the existing units the document moves,
+    each guarded by where it must be (``UPDATE … WHERE location_id = :from``): a concurrent
+    move of any of them makes the count short and refuses the document.  A unit moved twice
+    by one document (stock → van → customer) was followed in memory by the checks; it is
+    written once, from where it was to where it ends."""
+    moves: dict[int, list[int]] = {}
+    for c in checked:
+        for serial_id in c.serial_ids.values():
+            if serial_id in moves:
+                moves[serial_id][1] = c.to_location.id
+            else:
+                moves[serial_id] = [c.from_location.id, c.to_location.id]
+    return [(serial_id, src, dst) for serial_id, (src, dst) in moves.items()]
 
 
 def _cost(c: LineCheck, valuation: _Valuation,
@@ -243,80 +322,3 @@ def _cost(c: LineCheck, valuation: _Valuation,
     return value, unit_cost
 
 
-def _move_existing_serials(session: Session, checked: list[LineCheck],
-                           new_serials: dict[tuple[int, str], tuple[int, Decimal]],
-                           field: str) -> None:
-    """Relocate the units, each guarded by where it must be: one ``executemany`` in line order
-    (a unit moved twice by one document moves twice); a concurrent move of any of them makes
-    the total short and refuses the document."""
-    params = [{"sid": serial_id, "src": c.from_location.id, "dst": c.to_location.id}
-              for c in checked
-              for serial_id in (*c.serial_ids.values(),
-                                *(new_serials[(c.product_id, n)][0] for n in c.carried_new))]
-    if not params:
-        return
-    table = table_of(SerialNumber)
-    moved = session.execute(update(table)
-                            .where(table.c.id == bindparam("sid"),
-                                   table.c.location_id == bindparam("src"))
-                            .values(location_id=bindparam("dst")), params)
-    if moved.rowcount != len(params):  # type: ignore[attr-defined]
-        # Someone moved one of them since we looked: refuse, like a late second sale.
-        first = next(c for c in checked if c.serial_ids or c.carried_new)
-        raise ValidationFailed(FieldError(
-            "SERIAL_NOT_IN_LOCATION", _("A serial number is no longer in {location}"),
-            field=(field, str(first.index), "serials"), location=first.from_location.code))
-
-
-def _apply_balances(session: Session, checked: list[LineCheck], field: str) -> None:
-    deltas: dict[tuple[int, int, int], Decimal] = {}
-    warehouses: dict[tuple[int, int, int], int] = {}
-    first_out: dict[tuple[int, int, int], LineCheck] = {}
-    for c in checked:
-        for location, sign in ((c.from_location, -1), (c.to_location, 1)):
-            if location.kind not in PHYSICAL_KINDS:
-                continue
-            key = (location.id, c.product_id, c.batch_id)
-            deltas[key] = deltas.get(key, Decimal(0)) + sign * c.quantity
-            assert location.warehouse_id is not None
-            warehouses[key] = location.warehouse_id
-            if sign < 0:
-                first_out.setdefault(key, c)
-    if not deltas:
-        return
-    table = table_of(StockBalance)
-    insert_or_add = upsert(session, table)
-    stmt = insert_or_add.on_conflict_do_update(
-        index_elements=["location_id", "product_id", "batch_id"],
-        set_={"quantity": table.c.quantity + insert_or_add.excluded.quantity},
-    ).returning(table.c.location_id, table.c.product_id, table.c.batch_id, table.c.quantity)
-    keys = sorted(deltas)
-    rows = session.execute(stmt, [
-        {"location_id": k[0], "product_id": k[1], "batch_id": k[2], "warehouse_id": warehouses[k],
-         "quantity": deltas[k], "reserved": Decimal(0)} for k in keys])
-    errors = []
-    for row in rows:
-        key = (row.location_id, row.product_id, row.batch_id)
-        if row.quantity >= 0 or key not in first_out:
-            continue
-        c = first_out[key]
-        location = c.from_location
-        if location.allow_negative:
-            continue
-        errors.append(FieldError(
-            "INSUFFICIENT_STOCK",
-            _("Not enough {product} in {location}: {available} available, {wanted} wanted"),
-            field=(field, str(c.index), "quantity"), product=c.product_code,
-            location=location.code, available=row.quantity - deltas[key],
-            wanted=-deltas[key]))
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _save_valuations(session: Session, valuations: dict[int, _Valuation]) -> None:
-    table = table_of(StockValuation)
-    session.execute(update(table).where(table.c.product_id == bindparam("pid"))
-                    .values(quantity=bindparam("qty"), value=bindparam("val"),
-                            last_unit_cost=bindparam("last")),
-                    [{"pid": p, "qty": v.quantity, "val": v.value, "last": v.last_unit_cost}
-                     for p, v in valuations.items()])
