@@ -18,13 +18,16 @@ from sqlalchemy.orm import Session
 from .data import SEED
 from .history import load_history
 from .master import load_catalog, load_partners, load_relations, load_warehouses
+from .trading import load_trading
 
 
 def load(session: Session) -> None:
-    """Create the demo dealer: partners, catalog, warehouses and six months of stock."""
+    """Create the demo dealer: partners, catalog, warehouses, six months of stock and the
+    last weeks' trading (orders, invoices, payments, returns in every state)."""
     rng = random.Random(SEED)
     load_partners(session, rng)
     items = load_catalog(session)
     load_relations(session)
     load_warehouses(session)
     load_history(session, rng, items)
+    load_trading(session, rng)

@@ -25,9 +25,9 @@ class _Story:
     def __init__(self, session: Session, rng: random.Random, items: list[Item]) -> None:
         self.session, self.rng = session, rng
         self.items = [i for i in items if i.kind != "kit"]
-        self.ids = dict(session.execute(select(Product.code, Product.id)).tuples().all())
-        self.locations = dict(session.execute(select(Location.code, Location.id)).tuples().all())
-        self.warehouses = dict(session.execute(select(Warehouse.code, Warehouse.id)).tuples().all())
+        self.ids = dict(session.execute(select(Product.code, Product.id)).all())
+        self.locations = dict(session.execute(select(Location.code, Location.id)).all())
+        self.warehouses = dict(session.execute(select(Warehouse.code, Warehouse.id)).all())
         self.sold = [self.ids[i.code] for i in self.items]
         self.supplier = company_location(session, "supplier").id
         self.customer = company_location(session, "customer").id
