@@ -103,7 +103,8 @@ def test_bad_orders_are_refused_and_nothing_is_created(world: TradingWorld) -> N
         ("INVALID", ("lines", "0", "quantity"))]
     assert refused(world, create(world.partners["S1"], [
         line(world, "PLAIN", "1000000000", "5300000"),
-        line(world, "PLAIN2", "1000000000", "5300000")])) == [("INVALID", ("lines",))]
+        line(world, "PLAIN2", "1000000000", "5300000")])) == [
+        ("INVALID", ("lines", "0", "quantity")), ("INVALID", ("lines", "1", "quantity"))]
     with world.uow(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(PurchaseOrder)) == 0
 
