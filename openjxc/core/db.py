@@ -115,6 +115,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         kwargs["poolclass"] = QueuePool
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
+        # The connection used last has the warmest page cache: another one would first
+        # have to notice the last writer's changes and drop its cache.
+        kwargs.setdefault("pool_use_lifo", True)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     connect_args.setdefault("check_same_thread", False)
@@ -145,9 +148,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
 def _connection_settings(dbapi_connection: Any) -> None:
     """What each SQLite connection must have, whoever used it before (outside a
-    transaction: the foreign-key pragma is ignored inside one)."""
-    dbapi_connection.execute("PRAGMA foreign_keys=ON")
-    dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    transaction: the foreign-key pragma is ignored inside one).  Each is read first and set
+    only when it differs: setting ``foreign_keys`` expires every prepared statement of the
+    connection, which would then be compiled anew in each unit of work."""
+    if dbapi_connection.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    if dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0] != SQLITE_BUSY_TIMEOUT_MS:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def upsert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
