@@ -7,7 +7,12 @@ dated over the past ~12 months; each month is closed (``close_stock_period``) on
 dates have moved past it.  Then it measures the reads and two big documents:
 
 - ``posting_moves_per_s``: moves / time spent in ``post_moves`` and the commit (one
-  transaction per document; generating the workload and closing months not counted);
+  transaction per document, with the in-transaction handlers of ``stock.moves.posted`` —
+  the alert triggers; generating the workload and closing months not counted);
+  ``posting_moves_per_cpu_s`` per CPU second of this process (all of SQLite's work) and,
+  on PostgreSQL, ``posting_moves_per_client_and_server_cpu_s`` counting its backends' CPU
+  too (read from ``/proc``: a server on this machine) — steadier than wall time when the
+  machine is busy;
 - ``on_hand_one_median_us``: ``on_hand_by_product([p], warehouse_id=w)`` for random p, w;
 - ``on_hand_all_ms``: ``on_hand_by_warehouse``: Σ available per product × warehouse over
   ``StockBalance``;
@@ -16,7 +21,12 @@ dates have moved past it.  Then it measures the reads and two big documents:
   interpreter);
 - ``serial_receipt_10000_s``: one receipt line of 10,000 new serial units;
 - ``document_5000_lines_s``: one 5,000-line document of count-like adjustments (gains
-  and losses across products and warehouses).
+  and losses across products and warehouses) — what posting a count's variances sends to
+  ``post_moves``.
+
+``--doc-lines`` sets the document size (default 100; a counter clerk's delivery has 1–20
+lines, a receipt from a big supplier hundreds): the cost of a document — its unit of work,
+savepoint and a handful of statements — is shared by its lines, so moves/s grow with it.
 
 Aims (issue 4, 2-core machine): ≥ 25,000 moves/s on SQLite, ≥ 10,000 on PostgreSQL; one
 on-hand ≤ 0.2 ms at 1M moves; all on-hand ≤ 50 ms; all as-of at 1M < 1 s; a
@@ -25,10 +35,10 @@ on-hand ≤ 0.2 ms at 1M moves; all on-hand ≤ 50 ms; all as-of at 1M < 1 s; a
     .venv/bin/python benchmarks/bench_stock.py                      # 20,000 moves, both
     .venv/bin/python benchmarks/bench_stock.py --moves 1000000 --backend sqlite
     .venv/bin/python benchmarks/bench_stock.py --backend sqlite --profile /tmp/post.prof
-    .venv/bin/python benchmarks/bench_stock.py --backend sqlite --hold-connection
+    .venv/bin/python benchmarks/bench_stock.py --backend postgresql --doc-lines 10
 
-Progress goes to stderr.  On a busy machine compare ``posting_moves_per_cpu_s`` (this
-process's CPU: all of SQLite's work) and the load averages the result records.
+Progress goes to stderr.  On a busy machine compare the ``…_per_cpu_s`` figures and the
+load averages the result records.
 """
 
 from __future__ import annotations
@@ -200,19 +210,36 @@ class Workload:
     def transfer(self, _move_date: date) -> Line:
         return self._outgoing(None)
 
-    def plan(self, moves: int, doc_lines: int, start: date, end: date) -> Iterator[Document]:
-        """Documents of ``doc_lines`` lines until ``moves`` lines, dated from start to end."""
+    def plan(self, moves: int, doc_lines: str, start: date, end: date) -> Iterator[Document]:
+        """Documents until ``moves`` lines, dated from start to end: of ``doc_lines`` lines
+        (``"100"``) or of a size drawn for each document (``"1-20"``)."""
         kinds = [k for k, _w in MIX]
         weights = [w for _k, w in MIX]
-        documents = -(-moves // doc_lines)
+        low, high = parse_doc_lines(doc_lines)
+        documents = -(-moves // low) if low == high else None
         span = (end - start).days
-        made = 0
-        for i in range(documents):
+        made = i = 0
+        while made < moves if documents is None else i < documents:
             kind = self.rng.choices(kinds, weights)[0]
-            day = start + timedelta(days=span * i // max(documents - 1, 1))
-            doc = self.document(kind, day, min(doc_lines, moves - made))
+            if documents is not None:
+                day = start + timedelta(days=span * i // max(documents - 1, 1))
+                size = low
+            else:
+                day = start + timedelta(days=span * made // moves)
+                size = self.rng.randint(low, high)
+            doc = self.document(kind, day, min(size, moves - made))
             made += len(doc.lines)
+            i += 1
             yield doc
+
+
+def parse_doc_lines(text: str) -> tuple[int, int]:
+    """``"100"`` → (100, 100); ``"1-20"`` → (1, 20)."""
+    low, _sep, high = str(text).partition("-")
+    bounds = (int(low), int(high or low))
+    if not 1 <= bounds[0] <= bounds[1]:
+        raise ValueError(f"document lines {text!r}: give N or A-B with 1 <= A <= B")
+    return bounds
 
 
 # -- setting up ------------------------------------------------------------------------------
@@ -324,7 +351,7 @@ class ServerCpu:
         return total / self.tick
 
 
-def post_history(env: Any, workload: Workload, moves: int, doc_lines: int, start: date,
+def post_history(env: Any, workload: Workload, moves: int, doc_lines: str, start: date,
                  end: date, profiler: cProfile.Profile | None) -> dict[str, Any]:
     from openjxc.addons.base_jxc.stock.periods import close_stock_period
     from openjxc.addons.base_jxc.stock.posting import post_moves
@@ -484,7 +511,7 @@ def check_balances(env: Any) -> bool:
     return all(ledger.get(k, Decimal(0)) == q for k, q in balances.items())
 
 
-def run_backend(backend: str, moves: int, doc_lines: int, profile: str | None,
+def run_backend(backend: str, moves: int, doc_lines: str, profile: str | None,
                 hold_connection: bool = False) -> dict[str, Any]:
     from openjxc.core.env import Environment
     from openjxc.core.migrate import create_database
@@ -544,10 +571,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--moves", type=int, default=20_000, help="moves in the history")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--doc-lines", type=int, default=100, help="lines per document")
+    parser.add_argument("--doc-lines", default="100",
+                        help="lines per document: N, or A-B for a size drawn per document")
     parser.add_argument("--hold-connection", action="store_true",
-                        help="keep an idle connection open while posting (what a pool "
-                             "would do; the engine opens one per unit of work on SQLite)")
+                        help="keep an idle connection open while posting (SQLite files are "
+                             "pooled now, so this changes little; kept to compare runs)")
     parser.add_argument("--profile", metavar="FILE",
                         help="cProfile the posting (one backend only); pstats dump to FILE")
     args = parser.parse_args()

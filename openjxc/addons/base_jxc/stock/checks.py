@@ -1,8 +1,9 @@
 """Validating a document's move lines against the database, before anything is written.
 
-Reads are set-based (one statement per kind of thing, whatever the number of lines); serial
-units are followed line by line in memory, so a document may move a unit twice (stock →
-van → customer) but never out of a place it is not in.
+Reads are set-based (:mod:`.lookups`: one statement for the document's places, products,
+closed month and move ids, one for its batches, one for its serial units — whatever the
+number of lines); serial units are followed line by line in memory, so a document may move
+a unit twice (stock → van → customer) but never out of a place it is not in.
 """
 
 from __future__ import annotations
