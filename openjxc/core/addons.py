@@ -67,6 +67,9 @@ class AddonManifest:
     path: Path
     table_prefix: str
     extra: Mapping[str, object] = field(default_factory=dict)
+    #: A bridge between its dependencies: added to every addon set that holds all of
+    #: them (``auto_install = true`` in the manifest; see :func:`resolve`).
+    auto_install: bool = False
 
     @property
     def migrations_path(self) -> Path:
@@ -120,7 +123,13 @@ def read_manifest(package: str, *, expected_name: str | None = None) -> AddonMan
     if not _PREFIX.match(prefix):
         raise AddonResolutionError(f"addon {name!r}: table_prefix must be lowercase letters, "
                                    f"digits and underscores, starting with a letter")
-    known = {*_REQUIRED_KEYS, "depends", "table_prefix"}
+    auto_install = data.get("auto_install", False)
+    if not isinstance(auto_install, bool):
+        raise AddonResolutionError(f"addon {name!r}: auto_install must be true or false")
+    if auto_install and not depends:
+        raise AddonResolutionError(f"addon {name!r}: auto_install needs depends (the addons "
+                                   f"it bridges)")
+    known = {*_REQUIRED_KEYS, "depends", "table_prefix", "auto_install"}
     return AddonManifest(
         name=name,
         version=str(data["version"]),
@@ -132,6 +141,7 @@ def read_manifest(package: str, *, expected_name: str | None = None) -> AddonMan
         path=path,
         table_prefix=prefix,
         extra={k: v for k, v in data.items() if k not in known},
+        auto_install=auto_install,
     )
 
 
@@ -175,6 +185,12 @@ def resolve(
     Fails with a clear message on a missing addon or dependency (showing the chain that
     led to it), a dependency cycle, or an addon incompatible with this kernel.  The order
     is deterministic: a depth-first topological order over the requested names as given.
+
+    Then every available bridge addon (``auto_install = true``) whose dependencies are all
+    in the set joins it, by name, until none is left to add (a bridge may bridge bridges).
+    So two addons that must not know each other (``serial_warranty`` and
+    ``service_orders``) meet in a third that depends on both and comes with them.
+    A bridge for another kernel is left out rather than failing the set.
     """
     ordered: list[AddonManifest] = []
     done: set[str] = set()
@@ -208,6 +224,13 @@ def resolve(
 
     for name in requested:
         visit(name, [])
+    while bridges := sorted(
+            name for name, manifest in available.items()
+            if manifest.auto_install and name not in done
+            and manifest.kernel_compatible(kernel_version)
+            and all(dep in done for dep in manifest.depends)):
+        for name in bridges:
+            visit(name, [])
     return ordered
 
 

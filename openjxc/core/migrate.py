@@ -99,10 +99,15 @@ def applied_revisions(connection: Connection, env: Environment) -> set[str]:
 
 
 def pending_branches(env: Environment) -> list[str]:
-    """Branches (kernel or addon names) whose head is not applied to the database."""
+    """Branches (kernel or addon names) whose head is not applied to the database, and
+    addons of the environment the database does not record (a newly arrived bridge)."""
     with env.database.engine.connect() as conn:
         applied = applied_revisions(conn, env)
-    return [name for name, head in branch_heads(env).items() if head not in applied]
+    behind = [name for name, head in branch_heads(env).items() if head not in applied]
+    recorded = installed_addons(env.database)
+    if recorded is not None:
+        behind += [n for n in env.addon_names if n not in recorded and n not in behind]
+    return behind
 
 
 def check_up_to_date(env: Environment) -> None:
@@ -156,8 +161,13 @@ def install_addons(env: Environment, names: Iterable[str], *,
 
 
 def upgrade_database(env: Environment, *, progress: Progress | None = None) -> None:
-    """Bring every installed addon to its head revision (``openjxc migrate``)."""
-    _apply(env, new=[], progress=progress)
+    """Bring every installed addon to its head revision (``openjxc migrate``).
+
+    An addon of the environment the database does not record yet — a bridge that arrived
+    with a new release (``auto_install``) — is installed on the way, install hook included.
+    """
+    recorded = installed_addons(env.database) or ()
+    _apply(env, new=[n for n in env.addon_names if n not in recorded], progress=progress)
 
 
 def _apply(env: Environment, *, new: list[str], progress: Progress | None) -> None:

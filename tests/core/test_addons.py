@@ -12,10 +12,11 @@ from openjxc.core.addons import AddonManifest, discover, read_manifest, resolve,
 from openjxc.core.errors import AddonResolutionError
 
 
-def manifest(name: str, *depends: str, kernel: str = ">=0.1,<0.2") -> AddonManifest:
+def manifest(name: str, *depends: str, kernel: str = ">=0.1,<0.2",
+             auto_install: bool = False) -> AddonManifest:
     return AddonManifest(name=name, version="1.0", kernel=kernel, depends=depends,
                          tier="basic", summary=name, package=name, path=Path("."),
-                         table_prefix=name)
+                         table_prefix=name, auto_install=auto_install)
 
 
 def available(*manifests: AddonManifest) -> dict[str, AddonManifest]:
@@ -51,11 +52,44 @@ def test_incompatible_kernel_version() -> None:
         resolve(["old"], pool)
 
 
+def test_a_bridge_comes_with_all_the_addons_it_bridges_and_only_then() -> None:
+    pool = available(manifest("base"), manifest("left", "base"), manifest("right", "base"),
+                     manifest("bridge", "left", "right", auto_install=True),
+                     manifest("ghost_bridge", "left", "nowhere", auto_install=True))
+    assert [m.name for m in resolve(["left"], pool)] == ["base", "left"]
+    assert [m.name for m in resolve(["right", "left"], pool)] == [
+        "base", "right", "left", "bridge"]
+
+
+def test_bridges_of_bridges_join_and_incompatible_bridges_stay_out() -> None:
+    pool = available(manifest("a"), manifest("b"),
+                     manifest("ab", "a", "b", auto_install=True),
+                     manifest("ab_plus", "ab", auto_install=True),
+                     manifest("old_ab", "a", "b", kernel=">=5.0", auto_install=True))
+    assert [m.name for m in resolve(["a", "b"], pool)] == ["a", "b", "ab", "ab_plus"]
+
+
+def test_auto_install_must_be_a_boolean_with_dependencies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for package, extra in (("bridge_text", 'auto_install = "yes"\ndepends = ["a"]'),
+                           ("bridge_alone", "auto_install = true")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+        (tmp_path / package / "manifest.toml").write_text(
+            f'name = "{package}"\nversion = "1.0"\nkernel = ">=0.1"\ntier = "pro"\n'
+            f'summary = "x"\n{extra}\n')
+    with pytest.raises(AddonResolutionError, match="auto_install must be true or false"):
+        read_manifest("bridge_text")
+    with pytest.raises(AddonResolutionError, match="auto_install needs depends"):
+        read_manifest("bridge_alone")
+
+
 def test_editions_are_named_addon_sets() -> None:
     assert [m.name for m in resolve_edition("basic")] == ["base_jxc"]
     assert {m.name for m in resolve_edition("pro")} == {
-        "base_jxc", "serial_warranty", "service_orders"}
-    assert len(resolve_edition("enterprise")) == 5
+        "base_jxc", "serial_warranty", "service_orders", "service_warranty"}
+    assert len(resolve_edition("enterprise")) == 6  # with the pro bridge
     with pytest.raises(AddonResolutionError, match="unknown edition 'gold'"):
         resolve_edition("gold")
 

@@ -69,7 +69,9 @@ def test_upgrade_basic_to_pro_keeps_every_row(database_url: str) -> None:
         assert not inspect(basic.database.engine).has_table("sw_warranty_policy")
 
         pro = install_addons(basic, ["serial_warranty", "service_orders"])
-        assert set(pro.addon_names) == {"base_jxc", "serial_warranty", "service_orders"}
+        # the bridge between the two comes with them (auto_install)
+        assert set(pro.addon_names) == {"base_jxc", "serial_warranty", "service_orders",
+                                        "service_warranty"}
         check_up_to_date(pro)
 
         from openjxc.addons.serial_warranty.services import create_policy, policy_for
@@ -159,3 +161,30 @@ def test_rebuilding_a_parent_table_on_sqlite_keeps_its_children(tmp_path) -> Non
         assert conn.execute(text("SELECT count(*) FROM child")).scalar() == 2
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     database.dispose()
+
+
+def test_a_bridge_that_arrives_later_is_installed_by_migrate(database_url: str) -> None:
+    """A database holding both addons of a bridge, made before the bridge existed: the
+    server refuses it until ``openjxc migrate`` installs the bridge (install hook
+    included)."""
+    from openjxc.core.addons import discover, resolve
+    from openjxc.core.env import installed_addons
+    from openjxc.core.migrate import pending_branches, upgrade_database
+
+    without_bridge = [m for m in resolve(["serial_warranty", "service_orders"], discover())
+                      if not m.auto_install]
+    old = Environment(without_bridge, database=Environment.for_edition(
+        "basic", database_url=database_url).database)
+    create_database(old)
+    assert "service_warranty" not in (installed_addons(old.database) or [])
+
+    now = Environment.open(database_url)
+    assert "service_warranty" in now.addon_names
+    assert pending_branches(now) == ["service_warranty"]
+    with pytest.raises(DatabaseBehindError, match="service_warranty"):
+        check_up_to_date(now)
+    upgrade_database(now)
+    assert "service_warranty" in (installed_addons(now.database) or [])
+    check_up_to_date(now)
+    now.database.dispose()
+    old.database.dispose()
