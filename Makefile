@@ -42,7 +42,7 @@ typecheck:
 	$(BIN)/mypy
 
 pytest:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 # bench_http.py drives the server with wrk (Python generator as a fallback, which costs the
 # server CPU on a small machine); install it where we may (Debian, as root).

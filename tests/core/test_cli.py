@@ -24,12 +24,16 @@ def test_init_install_migrate_and_list(database_url: str) -> None:
     by_name = {row["name"]: row for row in listed}
     assert by_name["base_jxc"]["installed"] is True
     assert by_name["serial_warranty"]["installed"] is False
-    assert by_name["service_orders"]["depends"] == ["base_jxc", "serial_warranty"]
+    assert by_name["service_warranty"]["depends"] == ["serial_warranty", "service_orders"]
     assert {"name", "version", "depends", "tier", "installed"} <= set(by_name["base_jxc"])
 
     result = run("install", "service_orders", "--database", database_url)
     assert result.exit_code == 0, result.output
-    assert "serial_warranty" in result.output and "service_orders" in result.output
+    assert "installed service_orders" in result.output  # alone: no bridge yet
+
+    result = run("install", "serial_warranty", "--database", database_url)
+    assert result.exit_code == 0, result.output
+    assert "installed serial_warranty, service_warranty" in result.output  # with the bridge
 
     result = run("migrate", "--database", database_url)
     assert result.exit_code == 0 and "already up to date" in result.output
