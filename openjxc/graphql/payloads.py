@@ -80,25 +80,36 @@ def run_posting(info: Info[Any, Any], action: Callable[[Session], T], error_type
     changes nothing; the same key with other input is refused with
     ``IDEMPOTENCY_KEY_REUSED`` (which the domain's error enum must declare).  A refused
     operation stores no key, so a corrected retry with the same key runs.
+
+    As in :func:`run_service`, a unique constraint firing although the service checked
+    first (a concurrent transaction committed the same value in between) runs the
+    operation once more, so that its own check refuses with a clear error — or, for a
+    concurrent request with the same key, the first answer is returned.
     """
     from openjxc.core.idempotency import IdempotencyKeyReused, run_idempotent
 
     principal = getattr(info.context, "principal", None)
     user = getattr(principal, "user_id", None)
     session = get_session(info)
-    try:
-        with session.begin_nested():
-            result = run_idempotent(
-                session, scope=f"{scope}:{user}", key=idempotency_key,
-                request={"input": _plain(request)}, action=lambda: action(session),
-                encode=encode, decode=lambda stored: decode(session, stored))
-            return result, []
-    except ValidationFailed as exc:
-        return None, user_errors(exc.errors, error_type, getattr(info.context, "locale", None))
-    except IdempotencyKeyReused:
-        reused = FieldError("IDEMPOTENCY_KEY_REUSED", KernelMessages.IDEMPOTENCY_KEY_REUSED,
-                            field="idempotencyKey")
-        return None, user_errors([reused], error_type, getattr(info.context, "locale", None))
+    locale = getattr(info.context, "locale", None)
+    for attempt in (1, 2):
+        try:
+            with session.begin_nested():
+                result = run_idempotent(
+                    session, scope=f"{scope}:{user}", key=idempotency_key,
+                    request={"input": _plain(request)}, action=lambda: action(session),
+                    encode=encode, decode=lambda stored: decode(session, stored))
+                return result, []
+        except ValidationFailed as exc:
+            return None, user_errors(exc.errors, error_type, locale)
+        except IdempotencyKeyReused:
+            reused = FieldError("IDEMPOTENCY_KEY_REUSED",
+                                KernelMessages.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
+            return None, user_errors([reused], error_type, locale)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _plain(value: Any) -> Any:

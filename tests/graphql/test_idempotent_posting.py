@@ -46,7 +46,18 @@ class NotePostPayload:
     errors: list[PostingError]  # type: ignore[valid-type]
 
 
+#: Texts whose first posting collides with a row "another transaction" committed.
+COLLIDING: set[str] = set()
+
+
 def post(session: Session, text: str, copies: int) -> list[int]:
+    if text in COLLIDING:
+        COLLIDING.discard(text)
+        first = enqueue(session, handler_id="test:note", payload={"text": "half-done"})
+        session.flush()
+        # IntegrityError, as a concurrent insert of the same value would raise
+        session.execute(OutboxMessage.__table__.insert().values(
+            id=first.id, event_name="test", handler_id="test:note", payload="{}"))
     if copies <= 0:
         raise ValidationFailed(FieldError("INVALID", "Copies must be positive", field="copies"))
     rows = [enqueue(session, handler_id="test:note", payload={"text": text})
@@ -128,3 +139,14 @@ def test_an_unstorable_key_is_a_field_error(api: GraphQLTester, key: str) -> Non
     assert result["notePost"]["errors"][0]["field"] == ["idempotencyKey"]
     assert result["notePost"]["errors"][0]["code"] == "INVALID"
     assert _count(api) == 0
+
+
+def test_a_unique_race_runs_the_posting_once_more_and_leaves_nothing_of_the_first(
+        api: GraphQLTester) -> None:
+    COLLIDING.add("race")
+    data = api.ok(POST, {"input": {"text": "race", "copies": 2, "idempotencyKey": "k-race"}})
+    assert len(data["notePost"]["messageIds"]) == 2 and not data["notePost"]["errors"]
+    assert _count(api) == 2  # not the half-done row of the first attempt
+    again = api.ok(POST, {"input": {"text": "race", "copies": 2, "idempotencyKey": "k-race"}})
+    assert again["notePost"]["messageIds"] == data["notePost"]["messageIds"]
+    assert _count(api) == 2
