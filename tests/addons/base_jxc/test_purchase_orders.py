@@ -270,3 +270,17 @@ def test_cancel_before_anything_arrives_close_after(world: TradingWorld) -> None
                                             reject_reason="包装破损"))
     assert codes(refused(world, lambda s: services.cancel_purchase_order(s, refused_at_door))
                  ) == ["INVALID_STATE"]
+
+
+def test_a_refused_state_change_names_the_state_in_the_readers_words(
+        world: TradingWorld) -> None:
+    from openjxc.core.errors import ValidationFailed
+    from openjxc.core.i18n import translate
+
+    cancelled = create_order(world, line(world, "PLAIN", 1, "1"))
+    run(world, lambda s: services.cancel_purchase_order(s, cancelled))
+    with world.uow() as session, pytest.raises(ValidationFailed) as caught:
+        services.approve_purchase_order(session, cancelled, user_id=2)
+    error = caught.value.errors[0]
+    assert translate(error.message, "en", **error.params).endswith(
+        "is cancelled: only a draft can be approved")  # not the code CANCELLED

@@ -30,6 +30,7 @@ from ..catalog.models import Product
 from ..invoicing.events import InvoicePosted
 from ..invoicing.models import Invoice
 from ..invoicing.services import InvoiceLineInput, create_invoice
+from .labels import order_state
 from .models import CANCELLED, DRAFT, PurchaseOrder, PurchaseOrderLine
 from .orders import invalid_state, lock_order, order_lines
 
@@ -164,7 +165,7 @@ def on_invoice_posted(event: InvoicePosted, *, session: Session, env: Any) -> No
             errors.append(FieldError("INVALID_STATE",
                                      _("Order {number} is {state}: it cannot be invoiced"),
                                      field=(*at, "sourceLineId"), number=order.number,
-                                     state=order.state.upper()))
+                                     state=order_state(order.state)))
         else:
             kept = line.received_quantity - line.returned_quantity
             invoiced = line.invoiced_quantity + quantity

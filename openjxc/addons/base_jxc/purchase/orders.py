@@ -40,6 +40,7 @@ from ..stock.models import Warehouse
 from ..stock.posting import business_today
 from . import requisitions
 from .events import PurchaseOrderApproved
+from .labels import order_state, requisition_state
 from .models import (
     APPROVED,
     CANCELLED,
@@ -88,7 +89,7 @@ _NEEDS = {
 def invalid_state(order: PurchaseOrder, change: str) -> ValidationFailed:
     """``INVALID_STATE``: ``change`` is not allowed from the order's state."""
     return ValidationFailed(FieldError("INVALID_STATE", _NEEDS[change], field="id",
-                                       number=order.number, state=order.state.upper()))
+                                       number=order.number, state=order_state(order.state)))
 
 
 def lock_order(session: Session, order_id: int | None) -> PurchaseOrder:
@@ -244,7 +245,7 @@ def _line(errors: list[FieldError], at: tuple[str, ...], line: PurchaseLineInput
             errors.append(FieldError("REQUISITION_NOT_APPROVED",
                                      _("Requisition {number} is {state}, not approved"),
                                      field=where, number=requisition.number,
-                                     state=requisition.state.upper()))
+                                     state=requisition_state(requisition.state)))
         elif wanted.order_line_id is not None:
             errors.append(FieldError("ALREADY_ORDERED",
                                      _("This line of requisition {number} is already ordered"),

@@ -30,6 +30,7 @@ from ..catalog.models import Product
 from ..numbering import next_document_number
 from ..partners.models import Partner
 from ..stock.models import Warehouse
+from .labels import requisition_state
 from .models import (
     REQ_APPROVED,
     REQ_CANCELLED,
@@ -161,7 +162,7 @@ def _decide(session: Session, requisition_id: int | None, state: str,
         raise ValidationFailed(FieldError(
             "INVALID_STATE", _("Requisition {number} is {state}: only a submitted requisition "
                                "can be approved or rejected"),
-            field="id", number=requisition.number, state=requisition.state.upper()))
+            field="id", number=requisition.number, state=requisition_state(requisition.state)))
     requisition.state = state
     requisition.decided_at = utcnow()
     requisition.decided_by_id = user_id
@@ -231,7 +232,7 @@ def cancel_requisition(session: Session, requisition_id: int | None, *,
         raise ValidationFailed(FieldError(
             "INVALID_STATE", _("Requisition {number} is {state}: only one with nothing "
                                "ordered yet can be cancelled"),
-            field="id", number=requisition.number, state=requisition.state.upper()))
+            field="id", number=requisition.number, state=requisition_state(requisition.state)))
     requisition.state = REQ_CANCELLED
     requisition.decided_at = utcnow()
     requisition.decided_by_id = user_id

@@ -36,6 +36,7 @@ from ..stock.posting import MoveLine, business_today, post_moves
 from ..stock.serials import expand_serials
 from ..stock.warehouses import company_location, warehouse_location
 from .events import PurchaseReturned
+from .labels import order_state
 from .models import (
     CANCELLED,
     DRAFT,
@@ -185,7 +186,7 @@ def _order(session: Session, errors: list[FieldError], order_id: int | None,
         errors.append(FieldError("INVALID_STATE",
                                  _("Order {number} is {state}: nothing was received on it"),
                                  field="orderId", number=order.number,
-                                 state=order.state.upper()))
+                                 state=order_state(order.state)))
         return None
     return order
 

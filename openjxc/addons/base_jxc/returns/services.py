@@ -38,6 +38,9 @@ from ..stock.models import SerialNumber, Warehouse
 from .checking import CheckedLine, check_lines
 from .models import (
     CANCELLED,
+    CLOSED,
+    INSPECTED,
+    RECEIVED,
     REQUESTED,
     ReturnLine,
     ReturnLineSerial,
@@ -76,11 +79,16 @@ _NEEDS = {
 }
 
 
+_STATE_LABELS = {REQUESTED: _("requested"), RECEIVED: _("in quarantine"),
+                 INSPECTED: _("inspected"), CLOSED: _("closed"), CANCELLED: _("cancelled")}
+
+
 def invalid_state(request: ReturnRequest, change: str) -> ValidationFailed:
     """``INVALID_STATE``: ``change`` (``receive``, ``inspect``, ``close``, ``cancel``) is not
     allowed from the return's state."""
     return ValidationFailed(FieldError("INVALID_STATE", _NEEDS[change], field="id",
-                                       code=request.code, state=request.state.upper()))
+                                       code=request.code,
+                                       state=_STATE_LABELS.get(request.state, request.state)))
 
 
 def lock_return(session: Session, return_id: int | None) -> ReturnRequest:
