@@ -170,3 +170,47 @@ def test_each_operation_needs_its_permission(api: GraphQLTester) -> None:
     reader = GraphQLTester(api.env, permissions=["stock.transfer.read"], locale="en")
     reader.refused(SHIP, {"input": {"id": "x"}}, code="FORBIDDEN")
     reader.ok(LIST)
+
+
+def _warehouse_ids(api: GraphQLTester) -> dict[str, int]:
+    from openjxc.addons.base_jxc.stock.models import Warehouse
+
+    with api.env.unit_of_work(readonly=True) as s:
+        return {code: id_ for code, id_ in s.execute(select(Warehouse.code, Warehouse.id))}
+
+
+def test_a_user_limited_to_a_warehouse_sees_and_moves_only_its_side(
+        api: GraphQLTester) -> None:
+    with api.env.unit_of_work() as s:
+        create_warehouse(s, code="WH3", name="第三仓", kind="branch")
+    ids = _warehouse_ids(api)
+    transfer = _create(api, ["M01"])
+    line_id = transfer["lines"][0]["id"]
+    sender = GraphQLTester(api.env, scopes={"warehouse": [str(ids["WH1"])]}, locale="en")
+    receiver = GraphQLTester(api.env, scopes={"warehouse": [str(ids["WH2"])]}, locale="en")
+    outsider = GraphQLTester(api.env, scopes={"warehouse": [str(ids["WH3"])]}, locale="en")
+    node = "query($id: ID!) { node(id: $id) { id } }"
+
+    # Seen by both sides, not by a third warehouse: in the list and by id.
+    for user in (sender, receiver):
+        assert user.ok(LIST)["stockTransfers"]["totalCount"] == 1
+        assert user.ok(node, {"id": transfer["id"]})["node"] == {"id": transfer["id"]}
+        assert user.ok(node, {"id": line_id})["node"] == {"id": line_id}
+    assert outsider.ok(LIST)["stockTransfers"]["totalCount"] == 0
+    assert outsider.ok(node, {"id": transfer["id"]})["node"] is None
+    assert outsider.ok(node, {"id": line_id})["node"] is None
+
+    # Only the sending side creates, ships and cancels; only the receiving side receives.
+    receiver.refused(CREATE, {"input": {"fromWarehouseCode": "WH1", "toWarehouseCode": "WH2",
+                                        "lines": [{"productCode": "RZ-1", "quantity": "1",
+                                                   "batchNumber": "G1"}]}}, code="FORBIDDEN")
+    receiver.refused(SHIP, {"input": {"id": transfer["id"]}}, code="FORBIDDEN")
+    receiver.refused(CANCEL, {"input": {"id": transfer["id"]}}, code="FORBIDDEN")
+    assert _moves(api) == 2
+    shipped = sender.ok(SHIP, {"input": {"id": transfer["id"]}})["stockTransferShip"]
+    assert shipped["stockTransfer"]["state"] == "SHIPPED"
+    sender.refused(RECEIVE, {"input": {"id": transfer["id"]}}, code="FORBIDDEN")
+    outsider.refused(RECEIVE, {"input": {"id": transfer["id"]}}, code="FORBIDDEN")
+    received = receiver.ok(RECEIVE, {"input": {"id": transfer["id"]}})["stockTransferReceive"]
+    assert received["errors"] == [] and received["stockTransfer"]["state"] == "RECEIVED"
+    assert api.ok(LIST)["stockTransfers"]["totalCount"] == 1  # the draft was undone

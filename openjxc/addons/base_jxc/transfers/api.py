@@ -34,8 +34,19 @@ from openjxc.graphql import (
 
 from ..catalog.api import Product
 from ..catalog.models import Product as ProductRow
+from ..stock.api_scoping import warehouse_scope
 from ..stock.models import Batch, Location, Warehouse
 from . import models, services
+
+
+def in_scope(info: Info[Any, Any], stmt: Any) -> Any:
+    """``stmt`` (holding transfers) narrowed to those leaving or entering one of the
+    caller's warehouses: all when unrestricted."""
+    allowed = warehouse_scope(info)
+    if allowed is None:
+        return stmt
+    row = models.StockTransfer
+    return stmt.where(or_(row.from_warehouse_id.in_(allowed), row.to_warehouse_id.in_(allowed)))
 
 READ = "stock.transfer.read"
 MAX_SEARCH = 64
@@ -162,8 +173,10 @@ class StockTransferLine(Node):
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int],
                   ) -> list[StockTransferLine | None]:
-        rows = get_session(info).execute(_lines_query()
-                                         .where(models.StockTransferLine.id.in_(pks)))
+        rows = get_session(info).execute(in_scope(info, _lines_query().join(
+            models.StockTransfer,
+            models.StockTransfer.id == models.StockTransferLine.transfer_id,
+        ).where(models.StockTransferLine.id.in_(pks))))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda line: line.pk)
 
 
@@ -275,8 +288,8 @@ class StockTransfer(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[StockTransfer | None]:
-        rows = get_session(info).scalars(select(models.StockTransfer)
-                                         .where(models.StockTransfer.id.in_(pks)))
+        rows = get_session(info).scalars(in_scope(info, select(models.StockTransfer)
+                                                  .where(models.StockTransfer.id.in_(pks))))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda t: t.pk)
 
 
@@ -300,7 +313,7 @@ def stock_transfers(info: Info[Any, Any], filter: StockTransferFilter | None = N
                     last: int | None = None, before: str | None = None,
                     ) -> Connection[StockTransfer]:
     row = models.StockTransfer
-    stmt = select(row)
+    stmt = in_scope(info, select(row))
     if filter is not None:
         if filter.state is not None:
             stmt = stmt.where(row.state == filter.state.value)

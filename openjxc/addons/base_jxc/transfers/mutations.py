@@ -11,11 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
-from openjxc.graphql import BadUserInput, from_global_id, mutation
+from openjxc.graphql import BadUserInput, from_global_id, get_session, mutation
 from openjxc.graphql.payloads import run_posting, run_service
+from openjxc.graphql.scoping import require_scope
 
 from . import models, services
 from .api import StockTransfer, TransferError
@@ -32,6 +34,20 @@ def _pk(global_id: str | None, type_name: str) -> int | None:
     except BadUserInput:
         return None
     return int(pk) if name == type_name and pk.isdigit() and len(pk) < 19 else None
+
+
+def _require_side(info: Info[Any, Any], transfer_id: int | None, side: str) -> None:
+    """A user limited to some warehouses ships and cancels only transfers leaving them and
+    receives only those entering them (``FORBIDDEN``); an unknown transfer is left for the
+    service to refuse (``NOT_FOUND``)."""
+    if transfer_id is None:
+        return
+    column = (models.StockTransfer.from_warehouse_id if side == "from"
+              else models.StockTransfer.to_warehouse_id)
+    warehouse = get_session(info).scalar(select(column).where(
+        models.StockTransfer.id == transfer_id))
+    if warehouse is not None:
+        require_scope(info, "warehouse", warehouse)
 
 
 def _user_id(info: Info[Any, Any]) -> int | None:
@@ -93,9 +109,14 @@ def stock_transfer_create(info: Info[Any, Any], input: StockTransferCreateInput,
                                           serials=line.serials,
                                           from_location_code=line.from_location_code)
                for line in input.lines])
-    transfer, errors = run_service(
-        info, lambda s: services.create_transfer(s, data, user_id=_user_id(info)),
-        TransferError)
+
+    def create(session: Session) -> models.StockTransfer:
+        transfer = services.create_transfer(session, data, user_id=_user_id(info))
+        # Only from one's own warehouses (the draft is undone otherwise).
+        require_scope(info, "warehouse", transfer.from_warehouse_id)
+        return transfer
+
+    transfer, errors = run_service(info, create, TransferError)
     return StockTransferCreatePayload(stock_transfer=_node(transfer), errors=errors)
 
 
@@ -114,6 +135,7 @@ class StockTransferShipPayload:
 def stock_transfer_ship(info: Info[Any, Any], input: StockTransferShipInput,
                         ) -> StockTransferShipPayload:
     transfer_id = _pk(input.id, "StockTransfer")
+    _require_side(info, transfer_id, "from")
     transfer, errors = run_posting(
         info, lambda s: services.ship_transfer(s, transfer_id, user_id=_user_id(info)),
         TransferError, scope="stockTransferShip", idempotency_key=input.idempotency_key,
@@ -153,6 +175,7 @@ class StockTransferReceivePayload:
 def stock_transfer_receive(info: Info[Any, Any], input: StockTransferReceiveInput,
                            ) -> StockTransferReceivePayload:
     transfer_id = _pk(input.id, "StockTransfer")
+    _require_side(info, transfer_id, "to")
     lines = [ReceiptLineInput(line_id=_pk(line.line_id, "StockTransferLine"),
                               quantity=line.quantity, serials=line.serials,
                               to_location_code=line.to_location_code)
@@ -180,6 +203,7 @@ class StockTransferCancelPayload:
 def stock_transfer_cancel(info: Info[Any, Any], input: StockTransferCancelInput,
                           ) -> StockTransferCancelPayload:
     transfer_id = _pk(input.id, "StockTransfer")
+    _require_side(info, transfer_id, "from")
     transfer, errors = run_service(
         info, lambda s: services.cancel_transfer(s, transfer_id, user_id=_user_id(info)),
         TransferError)
