@@ -24,6 +24,7 @@ from openjxc.graphql.errors import (
 )
 from openjxc.graphql.fields import AUTHENTICATED, check_access, field, mutation, subscription
 from openjxc.graphql.filters import FilterField, apply_filter_extensions
+from openjxc.graphql.item_pages import paginate_items
 from openjxc.graphql.pagination import Connection, Edge, PageInfo, paginate
 from openjxc.graphql.relay import Node, from_global_id, to_global_id
 from openjxc.graphql.scalars import SCALAR_MAP
@@ -78,6 +79,7 @@ __all__ = [
     "make_user_error_type",
     "mutation",
     "paginate",
+    "paginate_items",
     "print_sdl",
     "schema_permissions",
     "subscription",

@@ -203,13 +203,15 @@ def test_the_demo_trades_in_every_state(demo: Demo) -> None:
     dead = api.ok("{ deadStock(first: 5) { totalCount edges { node { status value } } } }")
     assert dead["deadStock"]["totalCount"] > 0
     assert all(Decimal(e["node"]["value"]) > 0 for e in dead["deadStock"]["edges"])
-    suggested = api.ok("""query($w: ID!) { purchaseSuggestions(warehouseId: $w) {
-        quantity supplier { code } product { code } } }""",
-                       {"w": to_global_id("Warehouse", hq)})["purchaseSuggestions"]
+    suggested = [e["node"] for e in api.ok("""query($w: ID!) {
+        purchaseSuggestions(warehouseId: $w) { edges { node {
+        quantity supplier { code } product { code } } } } }""",
+                       {"w": to_global_id("Warehouse", hq)})["purchaseSuggestions"]["edges"]]
     assert suggested and all(Decimal(s["quantity"]) > 0 for s in suggested)
     assert any(s["supplier"] for s in suggested)
-    scores = api.ok("""query($from: Date!, $to: Date!) { supplierScores(from: $from, to: $to) {
-        score grade service supplier { code } } }""", period)["supplierScores"]
+    scores = [e["node"] for e in api.ok("""query($from: Date!, $to: Date!) {
+        supplierScores(from: $from, to: $to, first: 100) { edges { node {
+        score grade service supplier { code } } } } }""", period)["supplierScores"]["edges"]]
     graded = {s["supplier"]["code"]: s for s in scores if s["grade"]}
     assert {"S001", "S002", "S003"} <= set(graded)
     assert graded["S002"]["service"] is not None

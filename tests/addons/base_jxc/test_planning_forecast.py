@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from itertools import product
+from typing import Any
 
 import pytest
 from test_planning_support import gid, receive, sell, sell_series, take_back, world
@@ -149,8 +150,13 @@ def test_sales_forecast_from_the_ledger(world: TradingWorld) -> None:
 
 QUERY = """query($ids: [ID!]!, $wh: ID, $months: Int!, $asOf: Date) {
   salesForecast(productIds: $ids, warehouseId: $wh, months: $months, asOf: $asOf) {
+    totalCount edges { node {
     method historyMonths total alpha beta gamma product { code } warehouse { code }
-    history { month quantity } forecast { month quantity } } }"""
+    history { month quantity } forecast { month quantity } } } } }"""
+
+
+def nodes(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in data[name]["edges"]]
 
 
 def test_sales_forecast_query(world: TradingWorld) -> None:
@@ -162,7 +168,7 @@ def test_sales_forecast_query(world: TradingWorld) -> None:
                          gid("Product", world.products["PLAIN2"])],
                  "wh": gid("Warehouse", world.warehouses["WH2"]), "months": 3,
                  "asOf": "2026-01-31"}
-    plain, plain2 = api.ok(QUERY, variables)["salesForecast"]
+    plain, plain2 = nodes(api.ok(QUERY, variables), "salesForecast")
     assert plain["method"] == "HOLT_WINTERS" and plain["historyMonths"] == 24
     assert plain["product"] == {"code": "PLAIN"} and plain["warehouse"] == {"code": "WH2"}
     assert [m["quantity"] for m in plain["forecast"]] == [
@@ -186,4 +192,15 @@ def test_sales_forecast_query(world: TradingWorld) -> None:
     scoped.refused(QUERY, variables, code="FORBIDDEN")
     scoped.refused(QUERY, {**variables, "wh": None}, code="FORBIDDEN")
     mine = scoped.ok(QUERY, {**variables, "wh": gid("Warehouse", world.warehouses["WH1"])})
-    assert mine["salesForecast"][0]["method"] == "NONE"
+    assert nodes(mine, "salesForecast")[0]["method"] == "NONE"
+    # A connection like every list: paged in the order the products were given.
+    paged = """query($ids: [ID!]!, $after: String) { salesForecast(productIds: $ids,
+      months: 1, first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { product { code } } } } }"""
+    ids = {"ids": list(reversed(variables["ids"]))}
+    first = api.ok(paged, ids)["salesForecast"]
+    assert first["totalCount"] == 2 and first["pageInfo"]["hasNextPage"]
+    assert [e["node"]["product"]["code"] for e in first["edges"]] == ["PLAIN2"]
+    second = api.ok(paged, {**ids, "after": first["pageInfo"]["endCursor"]})["salesForecast"]
+    assert [e["node"]["product"]["code"] for e in second["edges"]] == ["PLAIN"]
+    assert not second["pageInfo"]["hasNextPage"]

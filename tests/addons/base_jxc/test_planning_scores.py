@@ -140,11 +140,11 @@ def test_rules_without_a_database() -> None:
 
 
 SCORES = """query($from: Date!, $to: Date!, $ids: [ID!]) {
-  supplierScores(from: $from, to: $to, supplierIds: $ids) {
+  supplierScores(from: $from, to: $to, supplierIds: $ids) { edges { node {
     score grade quality price onTime service supplier { code }
     periods { month score grade quality price onTime service receivedQuantity
               acceptedQuantity returnedQuantity receiptLinesOnTime receiptLinesDue
-              ratings } } }"""
+              ratings } } } } }"""
 
 RATE = """mutation($input: SupplierRateInput!) { supplierRate(input: $input) {
   rating { period score comment supplier { code } } errors { field code message } } }"""
@@ -165,7 +165,8 @@ def test_supplier_scores_and_ratings_api(world: TradingWorld) -> None:
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [
         (["supplierId"], "NOT_FOUND"), (["score"], "INVALID")]
     assert refused["errors"][1]["message"] == "A rating is from 1 to 5"
-    data = api.ok(SCORES, {"from": "2026-01-01", "to": "2026-04-30"})["supplierScores"]
+    data = [e["node"] for e in api.ok(SCORES, {"from": "2026-01-01", "to": "2026-04-30"})[
+        "supplierScores"]["edges"]]
     assert [(s["supplier"]["code"], s["score"], s["grade"]) for s in data] == [
         ("S1", "84.50", "B"), ("S2", "66.92", "C")]
     jan2 = data[1]["periods"][0]
@@ -177,7 +178,17 @@ def test_supplier_scores_and_ratings_api(world: TradingWorld) -> None:
     assert data[0]["periods"][0]["service"] is None
     one = api.ok(SCORES, {"from": "2026-01-01", "to": "2026-04-30",
                           "ids": [gid("Partner", world.partners["S1"])]})
-    assert [s["supplier"]["code"] for s in one["supplierScores"]] == ["S1"]
+    assert [e["node"]["supplier"]["code"] for e in one["supplierScores"]["edges"]] == ["S1"]
+    # Paged best first, like every list.
+    page = """query($after: String) { supplierScores(from: "2026-01-01", to: "2026-04-30",
+      first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { supplier { code } } } } }"""
+    top = api.ok(page)["supplierScores"]
+    assert top["totalCount"] == 2 and top["pageInfo"]["hasNextPage"]
+    assert top["edges"][0]["node"]["supplier"]["code"] == "S1"
+    rest = api.ok(page, {"after": top["pageInfo"]["endCursor"]})["supplierScores"]
+    assert [e["node"]["supplier"]["code"] for e in rest["edges"]] == ["S2"]
+    api.refused(page, {"after": "forged"}, code="BAD_USER_INPUT")
     api.refused(SCORES, {"from": "2026-04-30", "to": "2026-01-01"}, code="BAD_USER_INPUT")
     api.refused(SCORES, {"from": "2010-01-01", "to": "2026-01-01"}, code="BAD_USER_INPUT")
     GraphQLTester(world.env, permissions=["purchase.supplier.rate"]).refused(

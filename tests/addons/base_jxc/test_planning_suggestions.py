@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from test_planning_support import AS_OF, build_shop, gid, world
 from test_stock_api_support import SelectCounter
@@ -67,20 +68,25 @@ def test_demand_is_spread_over_the_days_of_each_month() -> None:
 
 
 QUERY = """query($wh: ID!, $all: Boolean!, $ids: [ID!]) {
-  purchaseSuggestions(warehouseId: $wh, includeSufficient: $all, productIds: $ids) {
+  purchaseSuggestions(warehouseId: $wh, includeSufficient: $all, productIds: $ids,
+                      first: 100) { edges { node {
     onHand reserved incoming draftQuantity available safetyStock leadTimeDays demand
     forecastMethod quantity supplierSource unitPrice priceSource amount
-    product { code } warehouse { code } supplier { code } } }"""
+    product { code } warehouse { code } supplier { code } } } } }"""
+
+
+def suggested(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in data["purchaseSuggestions"]["edges"]]
 
 
 def test_purchase_suggestions_query_and_its_statements(world: TradingWorld) -> None:
     build_shop(world)
     api = GraphQLTester(world.env, permissions=["purchase.suggestion.read",
                                                 "catalog.product.read", "partner.partner.read",
-                                                "stock.warehouse.read"])
+                                                "stock.warehouse.read", "catalog.price.read"])
     wh1 = world.warehouses["WH1"]
-    rows = api.ok(QUERY, {"wh": gid("Warehouse", wh1), "all": True})["purchaseSuggestions"]
-    needed = api.ok(QUERY, {"wh": gid("Warehouse", wh1), "all": False})["purchaseSuggestions"]
+    rows = suggested(api.ok(QUERY, {"wh": gid("Warehouse", wh1), "all": True}))
+    needed = suggested(api.ok(QUERY, {"wh": gid("Warehouse", wh1), "all": False}))
     with world.uow(readonly=True) as session:
         expected = purchase_suggestions(session, wh1, include_sufficient=True)  # as of today
     assert [(r["product"]["code"], r["quantity"], r["demand"]) for r in rows] == [
@@ -98,7 +104,16 @@ def test_purchase_suggestions_query_and_its_statements(world: TradingWorld) -> N
     assert ser["supplier"] is None and ser["supplierSource"] == "NONE"
     only = api.ok(QUERY, {"wh": gid("Warehouse", wh1), "all": True,
                           "ids": [gid("Product", world.products["SER2"])]})
-    assert [r["quantity"] for r in only["purchaseSuggestions"]] == ["0.0000"]
+    assert [r["quantity"] for r in suggested(only)] == ["0.0000"]
+    # Prices only for those who may see prices: null with FORBIDDEN at their path.
+    priceless = GraphQLTester(world.env, permissions=[
+        "purchase.suggestion.read", "catalog.product.read", "partner.partner.read",
+        "stock.warehouse.read"]).execute(QUERY, {"wh": gid("Warehouse", wh1), "all": True})
+    first = priceless["data"]["purchaseSuggestions"]["edges"][0]["node"]
+    assert first["unitPrice"] is None and first["amount"] is None
+    assert first["quantity"] == plain["quantity"]
+    assert {e["extensions"]["code"] for e in priceless["errors"]} == {"FORBIDDEN"}
+    assert {e["path"][-1] for e in priceless["errors"]} == {"unitPrice", "amount"}
     # Unknown warehouse, wrong ID type, scope and permission.
     missing = api.refused(QUERY, {"wh": gid("Warehouse", 999999), "all": False},
                           code="BAD_USER_INPUT")
@@ -119,6 +134,6 @@ def test_purchase_suggestions_query_and_its_statements(world: TradingWorld) -> N
                     code=f"MORE-{i}", name=f"更多 {i}", category_code="DJ",
                     safety_stock=Decimal(1), default_supplier_code="S1" if i % 2 else None))
         with SelectCounter(world.env) as counter:
-            found = api.ok(QUERY, variables)["purchaseSuggestions"]
+            found = suggested(api.ok(QUERY, variables))
         counts.append((counter.count, len(found)))
     assert counts[0][0] == counts[1][0] and counts[1][1] == counts[0][1] + 12, counts

@@ -20,7 +20,15 @@ from strawberry.types import Info
 
 from openjxc.core.errors import ValidationFailed
 from openjxc.core.i18n import _, translate
-from openjxc.graphql import BadUserInput, Contribution, Forbidden, field, get_session
+from openjxc.graphql import (
+    BadUserInput,
+    Connection,
+    Contribution,
+    Forbidden,
+    field,
+    get_session,
+    paginate_items,
+)
 from openjxc.graphql.scoping import require_scope
 
 from ..catalog.api import Product
@@ -148,12 +156,18 @@ def sales_forecast(
             description="Months to forecast, 1–36.")] = 12,
         as_of: Annotated[date | None, strawberry.argument(
             description="The history ends with the month before this date's; empty: "
-                        "today.")] = None) -> list[SalesForecast]:
+                        "today.")] = None,
+        first: int | None = None, after: str | None = None, last: int | None = None,
+        before: str | None = None) -> Connection[SalesForecast]:
     wid = _warehouse_id(info, warehouse_id)
     ids = pks_of(product_ids, "Product", "productIds")
     found = checked(info, lambda: services.sales_forecast(
         get_session(info), ids, warehouse_id=wid, months=months, as_of=as_of))
-    return [SalesForecast.of(f) for f in found]
+    position = {f.product_id: i for i, f in enumerate(found)}
+    # In the order the products were given (each once).
+    return paginate_items(found, key=lambda f: (position[f.product_id],),
+                          list_name="salesForecast", first=first, after=after, last=last,
+                          before=before, to_node=SalesForecast.of, info=info)
 
 
 # -- purchase suggestions -------------------------------------------------------------------
@@ -195,12 +209,20 @@ class PurchaseSuggestion:
     forecast_method: ForecastMethod
     quantity: Decimal = strawberry.field(description="Suggested quantity, whole units.")
     supplier_source: SuggestedSupplierSource
-    unit_price: Decimal = strawberry.field(description="Tax-exclusive.")
     price_source: SuggestedPriceSource
-    amount: Decimal = strawberry.field(description="Quantity × unit price, tax-exclusive.")
     product_id: strawberry.Private[int]
     warehouse_id: strawberry.Private[int]
     supplier_id: strawberry.Private[int | None]
+    _unit_price: strawberry.Private[Decimal]
+    _amount: strawberry.Private[Decimal]
+
+    @field(permission="catalog.price.read", description="Tax-exclusive.")
+    def unit_price(self) -> Decimal | None:
+        return self._unit_price
+
+    @field(permission="catalog.price.read", description="Quantity × unit price, tax-exclusive.")
+    def amount(self) -> Decimal | None:
+        return self._amount
 
     @strawberry.field
     async def product(self, info: Info[Any, Any]) -> Product | None:
@@ -225,8 +247,9 @@ class PurchaseSuggestion:
                    demand=s.demand, forecast_method=ForecastMethod(s.method),
                    quantity=s.quantity,
                    supplier_source=SuggestedSupplierSource(s.supplier_source),
-                   unit_price=s.unit_price, price_source=SuggestedPriceSource(s.price_source),
-                   amount=s.amount, product_id=s.product_id, warehouse_id=s.warehouse_id,
+                   _unit_price=s.unit_price,
+                   price_source=SuggestedPriceSource(s.price_source),
+                   _amount=s.amount, product_id=s.product_id, warehouse_id=s.warehouse_id,
                    supplier_id=s.supplier_id)
 
 
@@ -236,7 +259,9 @@ def purchase_suggestions(
             description="Only these products.")] = None,
         include_sufficient: Annotated[bool, strawberry.argument(
             description="Also the products with nothing to buy.")] = False,
-) -> list[PurchaseSuggestion]:
+        first: int | None = None, after: str | None = None, last: int | None = None,
+        before: str | None = None,
+) -> Connection[PurchaseSuggestion]:
     wid = _warehouse_id(info, warehouse_id)
     assert wid is not None
     ids = pks_of(product_ids, "Product", "productIds") if product_ids is not None else None
@@ -250,7 +275,9 @@ def purchase_suggestions(
         return suggestions.purchase_suggestions(session, wid, product_ids=ids,
                                                 include_sufficient=include_sufficient)
 
-    return [PurchaseSuggestion.of(s) for s in checked(info, compute)]
+    return paginate_items(checked(info, compute), key=lambda s: (s.product_code, s.product_id),
+                          list_name="purchaseSuggestions", first=first, after=after,
+                          last=last, before=before, to_node=PurchaseSuggestion.of, info=info)
 
 
 # -- supplier scores ------------------------------------------------------------------------
@@ -331,7 +358,10 @@ class SupplierScore(SupplierScoring):
 def supplier_scores(info: Info[Any, Any],
                     date_from: Annotated[date, strawberry.argument(name="from")],
                     date_to: Annotated[date, strawberry.argument(name="to")],
-                    supplier_ids: list[strawberry.ID] | None = None) -> list[SupplierScore]:
+                    supplier_ids: list[strawberry.ID] | None = None,
+                    first: int | None = None, after: str | None = None,
+                    last: int | None = None, before: str | None = None,
+                    ) -> Connection[SupplierScore]:
     if date_to < date_from:
         raise BadUserInput(translate(_("The end comes before the start").msgid,
                                      getattr(info.context, "locale", None)),
@@ -343,7 +373,10 @@ def supplier_scores(info: Info[Any, Any],
                                      count=MAX_SCORE_MONTHS), extensions={"field": ["to"]})
     ids = pks_of(supplier_ids, "Partner", "supplierIds") if supplier_ids is not None else None
     found = scores.supplier_scores(get_session(info), date_from, date_to, supplier_ids=ids)
-    return [SupplierScore.of(s) for s in found]
+    # Best first (a supplier without a score last), then by supplier.
+    return paginate_items(found, key=lambda s: (-(s.score or Decimal(-1)), s.supplier_id),
+                          list_name="supplierScores", first=first, after=after, last=last,
+                          before=before, to_node=SupplierScore.of, info=info)
 
 
 def contribution() -> Contribution:
