@@ -11,26 +11,29 @@ On hand is used rather than available (on hand − reserved): the ledger keeps t
 of on hand, reservations have none.
 
 The running stock of a pair is its opening (the as-of machinery at the day before) plus a
-window sum of its daily net moves, so the whole report is one statement (plus the
-closed-month look-up of the opening), whatever the size of the ledger.
+window sum of its daily net moves — for the closed whole months of the period, the lowest
+point and net change each month's totals keep (:mod:`.closed_months`) — so the whole
+report is one statement (plus the closed-month look-up of the opening), whatever the size
+of the ledger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Subquery, case, func, or_, select, union, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, Subquery, case, func, literal, or_, select, union, union_all
+from sqlalchemy.orm import Session
 
 from ..sales.models import CANCELLED, DRAFT, SalesOrder, SalesOrderLine
 from ..stock.models import Location, StockMove
+from ..stock.period_totals import SELLABLE, StockPeriodTotal, dated, sellable_lowest
 from ..stock.queries import stock_as_of_statement
+from .closed_months import Split, split
 from .common import GroupBy, Period, group_key, in_warehouses, rolled_up, share
-from .sql import unindexed
-
-SELLABLE = "internal"
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,29 @@ def _demand(period: Period) -> Subquery:
                .where(SalesOrder.order_date >= period.date_from,
                       SalesOrder.order_date <= period.date_to,
                       SalesOrder.state.not_in((DRAFT, CANCELLED))))
-    delivered = (select(Location.warehouse_id, StockMove.product_id)
-                 .join(Location, Location.id == StockMove.from_location_id)
-                 .where(StockMove.origin_type == "sales.delivery",
-                        StockMove.move_date >= period.date_from,
-                        StockMove.move_date <= period.date_to,
-                        Location.warehouse_id.is_not(None)))
-    return union(ordered, delivered).subquery("demand")
+    parts = split(period)
+    delivered: list[Any] = []
+    for date_from, date_to, after in _moves_parts(parts):
+        delivered.append(
+            select(Location.warehouse_id, StockMove.product_id)
+            .join(Location, Location.id == StockMove.from_location_id)
+            .where(StockMove.origin_type == "sales.delivery",
+                   *dated(date_from, date_to, after),
+                   Location.warehouse_id.is_not(None)))
+    if parts.months_from is not None:
+        delivered.append(select(StockPeriodTotal.warehouse_id, StockPeriodTotal.product_id)
+                         .where(*parts.month_rows(), StockPeriodTotal.deliveries > 0))
+    return union(ordered, *delivered).subquery("demand")
+
+
+def _moves_parts(parts: Split) -> list[tuple[date, date, Any]]:
+    """The head and tail of the period as ``(from, to, after)`` (``after`` None: all)."""
+    found: list[tuple[date, date, Any]] = []
+    if parts.head is not None:
+        found.append((*parts.head, None))
+    if parts.tail is not None:
+        found.append(parts.tail)
+    return found
 
 
 def _opening(session: Session, period: Period) -> Subquery:
@@ -73,41 +92,40 @@ def _opening(session: Session, period: Period) -> Subquery:
             .group_by(stock.c.warehouse_id, stock.c.product_id)).subquery("opening")
 
 
-def _lowest(period: Period) -> Subquery:
+def _lowest(session: Session, period: Period) -> Subquery:
     """Per pair, the lowest end-of-day running sum of the moves in and out of sellable
-    stock.
+    stock over the period.
 
-    One pass over the period's moves (each with the warehouse it left sellable stock of
-    and the one it entered sellable stock of, if any), read twice from a CTE: once for
-    what came in, once for what went out.  A move between two sellable places of one
-    warehouse nets to zero.
+    The period is read in segments, in order: the head and the tail from the moves (one
+    pass each: the lowest end-of-day running sum within the segment and its net change),
+    each closed whole month from its totals (the same two figures, kept when it was
+    closed).  The lowest over the period is the lowest of each segment's lowest plus the
+    net change of the segments before it.
     """
-    source, target = aliased(Location), aliased(Location)
-    moves = (select(StockMove.product_id, StockMove.move_date, StockMove.quantity,
-                    case((source.kind == SELLABLE, source.warehouse_id)).label("out_of"),
-                    case((target.kind == SELLABLE, target.warehouse_id)).label("into"))
-             .join(source, source.id == unindexed(StockMove.from_location_id))
-             .join(target, target.id == unindexed(StockMove.to_location_id))
-             .where(StockMove.move_date >= period.date_from,
-                    StockMove.move_date <= period.date_to,
-                    or_(source.kind == SELLABLE, target.kind == SELLABLE))
-             ).cte("sellable_moves")
-    # (a literal sign would be bound as a Quantity, scaled on SQLite: negate instead)
-    sides = union_all(*(select(warehouse.label("warehouse_id"), moves.c.product_id,
-                               moves.c.move_date, quantity.label("quantity"))
-                        .where(warehouse.is_not(None))
-                        for warehouse, quantity in ((moves.c.into, moves.c.quantity),
-                                                    (moves.c.out_of, -moves.c.quantity))
-                        )).subquery("sides")
-    # With its default frame (RANGE … CURRENT ROW, peers included) the window gives every
-    # move of a day the running stock at the end of that day: no daily sums needed.
-    running = select(sides.c.warehouse_id, sides.c.product_id,
-                     func.sum(sides.c.quantity).over(
-                         partition_by=(sides.c.warehouse_id, sides.c.product_id),
-                         order_by=sides.c.move_date).label("running")).subquery("running")
-    return (select(running.c.warehouse_id, running.c.product_id,
-                   func.min(running.c.running).label("lowest"))
-            .group_by(running.c.warehouse_id, running.c.product_id)).subquery("lowest")
+    parts = split(period)
+    unindexed = session.get_bind().dialect.name == "sqlite"
+    segments: list[Any] = []
+    for n, (start, end, after) in enumerate(_moves_parts(parts)):
+        lowest = sellable_lowest(start, end, unindexed=unindexed, after=after,
+                                 name=f"segment{n}")
+        segments.append(select(lowest.c.warehouse_id, lowest.c.product_id,
+                               # ordered by their last day: the head's is before the
+                               # first whole month, the tail's after the last closed one
+                               literal(end, Date()).label("segment"),
+                               lowest.c.net, lowest.c.lowest))
+    if parts.months_from is not None:
+        total = StockPeriodTotal
+        segments.append(select(total.warehouse_id, total.product_id,
+                               total.period_end, total.sellable_net, total.sellable_lowest)
+                        .where(*parts.month_rows(), total.sellable_lowest.is_not(None)))
+    rows = union_all(*segments).subquery("segments")
+    pair = (rows.c.warehouse_id, rows.c.product_id)
+    # (each segment's own net is taken back out of the running sum, which includes it)
+    before = func.sum(rows.c.net).over(partition_by=pair, order_by=rows.c.segment) - rows.c.net
+    ranked = select(*pair, (before + rows.c.lowest).label("lowest")).subquery("ranked")
+    return (select(ranked.c.warehouse_id, ranked.c.product_id,
+                   func.min(ranked.c.lowest).label("lowest"))
+            .group_by(ranked.c.warehouse_id, ranked.c.product_id)).subquery("lowest")
 
 
 def stockout_rate(session: Session, period: Period, group_by: GroupBy, *,
@@ -116,7 +134,7 @@ def stockout_rate(session: Session, period: Period, group_by: GroupBy, *,
     company always has its one row)."""
     demand = _demand(period)
     opening = _opening(session, period)
-    lowest = _lowest(period)
+    lowest = _lowest(session, period)
     start = func.coalesce(opening.c.quantity, 0)
     ran_out = case((or_(start <= 0, start + lowest.c.lowest <= 0), 1),
                    else_=0)

@@ -24,26 +24,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    Subquery,
-    case,
-    func,
-    literal_column,
-    select,
-    type_coerce,
-    union_all,
-)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, Subquery, func, literal_column, select, type_coerce, union_all
+from sqlalchemy.orm import Session
 
 from openjxc.core.models import Money
 
-from ..stock.models import Location, StockMove
+from ..stock.period_totals import SALES_ORIGINS, StockPeriodTotal, sales_routes
 from ..stock.queries import stock_as_of_statement
+from .closed_months import Split, split
 from .common import GroupBy, Period, group_key, in_warehouses, money, rolled_up
 
-#: Where sold goods leave to and come back from; their values are the cost of goods sold.
-SALES_ORIGINS = ("sales.delivery", "sales.return")
+__all__ = ["SALES_ORIGINS", "TurnoverFigure", "cost_of_goods_sold", "inventory_turnover"]
 TURNOVER_PLACES = Decimal("0.01")
 DAYS_PLACES = Decimal("0.1")
 
@@ -80,29 +71,28 @@ class TurnoverFigure:
 
 def cost_of_goods_sold(period: Period) -> Subquery:
     """A subquery of the cost of goods sold in ``period`` per ``product_id`` ×
-    ``warehouse_id`` (the warehouse the goods left or came back to), column ``cogs``.
+    ``warehouse_id`` (the warehouse the goods left or came back to), column ``cogs``: the
+    closed whole months from their totals, the other days from the moves
+    (:mod:`.closed_months`), so a year costs a few thousand monthly rows and the moves of
+    the open month rather than every sale of the year."""
+    parts = split(period)
+    selects: list[Any] = []
+    for sold in _moves_parts(parts):
+        selects.append(select(sold.c.product_id, sold.c.warehouse_id, sold.c.cogs))
+    if parts.months_from is not None:
+        selects.append(select(StockPeriodTotal.product_id, StockPeriodTotal.warehouse_id,
+                              StockPeriodTotal.cogs).where(*parts.month_rows()))
+    return union_all(*selects).subquery("cogs")
 
-    The moves are summed per product × from × to location first and only those few sums
-    are joined to their locations: a year of sales is hundreds of thousands of moves but a
-    few thousand such routes.
-    """
-    move, original = StockMove, aliased(StockMove)
-    in_period = (move.move_date >= period.date_from, move.move_date <= period.date_to)
-    routes = (move.product_id, move.from_location_id, move.to_location_id)
-    direct = (select(*routes, func.sum(move.value).label("value"))
-              .where(move.origin_type.in_(SALES_ORIGINS), *in_period).group_by(*routes))
-    mirrored = (select(*routes, func.sum(move.value).label("value"))
-                .join(original, original.id == move.reversal_of_id)
-                .where(move.origin_type == "reversal", original.origin_type.in_(SALES_ORIGINS),
-                       *in_period).group_by(*routes))
-    sums = union_all(direct, mirrored).subquery("sales_routes")
-    source, target = aliased(Location), aliased(Location)
-    return (select(sums.c.product_id.label("product_id"),
-                   func.coalesce(source.warehouse_id, target.warehouse_id).label("warehouse_id"),
-                   case((source.warehouse_id.is_not(None), sums.c.value), else_=-sums.c.value)
-                   .label("cogs"))
-            .join(source, source.id == sums.c.from_location_id)
-            .join(target, target.id == sums.c.to_location_id)).subquery("cogs")
+
+def _moves_parts(parts: Split) -> list[Subquery]:
+    found = []
+    if parts.head is not None:
+        found.append(sales_routes(*parts.head))
+    if parts.tail is not None:
+        date_from, date_to, after = parts.tail
+        found.append(sales_routes(date_from, date_to, after=after))
+    return found
 
 
 def _stock_values(session: Session, as_of: Any, column: str) -> Select[Any]:

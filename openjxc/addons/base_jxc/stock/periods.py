@@ -2,6 +2,9 @@
 
 A snapshot row per location × product × batch holds the closing quantity and value of the
 month: the previous snapshot plus the month's moves, written by one ``INSERT … SELECT``.
+With it, the month's totals per product × warehouse (:mod:`.period_totals`) are written for
+every month since the previous close, so reports over closed months read those instead of
+the moves.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 
 from .models import StockPeriod, StockSnapshot
+from .period_totals import write_period_totals
 from .posting import business_today
 from .queries import stock_as_of_statement
 
@@ -49,6 +53,7 @@ def close_stock_period(session: Session, month: date, *, user_id: int | None = N
             select(literal(end, Date()), source.c.location_id, source.c.product_id,
                    source.c.batch_id, source.c.warehouse_id, source.c.quantity,
                    source.c.value)))
+        write_period_totals(session, last, end)
         session.add(period)
         session.flush()
     return period

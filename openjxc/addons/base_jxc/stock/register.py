@@ -11,8 +11,9 @@ from openjxc.core.security import Permission, RoleTemplate
 
 def models() -> list[type]:
     from .models import MODELS
+    from .period_totals import MODELS as PERIOD_TOTALS
 
-    return MODELS
+    return MODELS + PERIOD_TOTALS
 
 
 def permissions() -> list[Permission]:
