@@ -22,6 +22,7 @@ import pluggy
 from sqlalchemy import Table, inspect, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.ddl import sort_tables
 
 from openjxc.core import hookspecs
 from openjxc.core.addons import AddonManifest, discover, resolve, resolve_edition
@@ -171,8 +172,15 @@ class Environment:
 
     @cached_property
     def tables(self) -> list[Table]:
-        """The tables of this edition, in dependency order."""
-        return [t for t in Base.metadata.sorted_tables if t.name in self.table_owner]
+        """The tables of this edition, in dependency order.
+
+        Sorted among themselves, not through ``Base.metadata.sorted_tables``: the shared
+        metadata may hold tables of addons outside this edition whose foreign keys point
+        to tables never imported in this process (a kernel-only environment after a test
+        imported one base_jxc chapter), which sorting the whole metadata would fail on.
+        """
+        own = [t for t in Base.metadata.tables.values() if t.name in self.table_owner]
+        return list(sort_tables(own))
 
     def tables_of(self, owner: str) -> list[Table]:
         return [t for t in self.tables if self.table_owner[t.name] == owner]

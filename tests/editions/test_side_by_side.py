@@ -16,6 +16,11 @@ def test_basic_pro_and_enterprise_side_by_side(databases: DatabaseFactory) -> No
         create_product,
     )
 
+    # Importing an addon's models registers its tables once per process, whichever test
+    # comes first (xdist deals tests out in any order); building environments afterwards
+    # must register nothing more.
+    for edition in ("basic", "pro", "enterprise"):
+        Environment.for_edition(edition).tables  # noqa: B018 - imports every model
     metadata_before = set(Base.metadata.tables)
     envs = {
         edition: Environment.for_edition(edition, database_url=databases.new())

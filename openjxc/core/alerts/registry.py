@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from openjxc.core.alerts.broadcast import AlertBroadcaster
@@ -34,6 +35,7 @@ from openjxc.core.alerts.rules import AlertRule, Severity
 from openjxc.core.errors import BootError
 from openjxc.core.events import Event, EventBus, Subscription
 from openjxc.core.i18n import Translator, enum_label, normalize_locale
+from openjxc.core.models import utcnow
 from openjxc.core.outbox import Delivery, register_consumer
 
 if TYPE_CHECKING:
@@ -193,9 +195,19 @@ def trigger_subscriptions(listeners: Mapping[type[Event], list[str]]) -> list[Su
 
 def record_triggers(event: Event, *, session: Session, env: Environment) -> None:
     """Ask for the rules listening to ``event`` to be evaluated again (in the publisher's
-    transaction: committed with it or not at all)."""
-    for rule_key in Alerting.for_environment(env).rules_after(event):
-        session.add(AlertTrigger(rule_key=rule_key, event_name=event.name))
+    transaction: committed with it or not at all).
+
+    One plain multi-row insert on the session's connection rather than ORM objects: every
+    posting publishes an event, and flushing ORM rows at commit cost a busy stock engine
+    more than its own balance updates (bench_stock).
+    """
+    rules = Alerting.for_environment(env).rules_after(event)
+    if not rules:
+        return
+    now = utcnow()
+    session.connection().execute(insert(AlertTrigger), [
+        {"rule_key": rule_key, "event_name": event.name, "created_at": now}
+        for rule_key in rules])
 
 
 def deliver_to_channel(delivery: Delivery, *, env: Environment) -> None:
