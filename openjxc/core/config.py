@@ -51,7 +51,9 @@ class Settings:
     #: Outbox delivery.
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: float = 2.0
-    #: Public endpoints opted into per deployment (e.g. the warranty check).
+    #: Public endpoints opted into per deployment: a root field declared with
+    #: ``public_feature="warrantyCheck"`` is public where this lists ``warrantyCheck``
+    #: (``OPENJXC_PUBLIC_FEATURES=warrantyCheck``) and keeps its permission elsewhere.
     public_features: frozenset[str] = field(default_factory=frozenset)
     #: Secret used to sign short-lived URLs and webhooks when none is configured per hook.
     secret_key: str = "change-me-in-production"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from types import MappingProxyType
 from typing import Any, cast
 
 from strawberry.annotation import StrawberryAnnotation
@@ -51,6 +52,7 @@ from openjxc.graphql.composition_checks import (
 )
 from openjxc.graphql.contribution import Contribution
 from openjxc.graphql.edition import Composition
+from openjxc.graphql.fields import ACCESS_KEY, Access, PermissionExtension
 from openjxc.graphql.filters import FilterField
 from openjxc.graphql.scalars import SCALAR_MAP
 from openjxc.graphql.type_resolution import TypeResolution
@@ -85,6 +87,8 @@ class Composer:
         self.composition_filters: dict[str, list[tuple[str, FilterField]]] = {}
         self.input_types: set[str] = set()
         self.root_access: dict[str, Any] = {}
+        #: Root fields declared with one of these ``public_feature``s are public here.
+        self.public_features: frozenset[str] = frozenset()
 
     @contextmanager
     def acting_as(self, owner: str) -> Iterator[None]:
@@ -98,6 +102,7 @@ class Composer:
     # -- the whole edition -----------------------------------------------------------------
 
     def compose(self, settings: Any) -> Composition:
+        self.public_features = frozenset(getattr(settings, "public_features", None) or ())
         self._collect()
         explicit: list[Any] = []
         for owner, contribution in self.contributions:
@@ -331,8 +336,11 @@ class Composer:
                 raise BootError(f"root field {kind}.{name} is contributed twice: by "
                                 f"{holders[name]} and by {owner}")
             holders[name] = owner
-            self.root_access[f"{kind}.{name}"] = check_root_access(copied, owner,
-                                                                   f"{kind}.{name}")
+            access = check_root_access(copied, owner, f"{kind}.{name}")
+            if access.public_feature is not None and access.public_feature in self.public_features:
+                copied = opened(copied, access)
+                access = access.opened()
+            self.root_access[f"{kind}.{name}"] = access
             copied.is_subscription = kind == "Subscription"
             fields.append(copied)
         root = type(kind, (), {"__module__": __name__, "__qualname__": f"{kind}@edition"})
@@ -363,6 +371,16 @@ class Composer:
                                                 or edition in self.union_members):
                 definition.is_type_of = self.resolution.is_type_of(definition.name,
                                                                    definition.is_type_of)
+
+
+def opened(field: StrawberryField, access: Access) -> StrawberryField:
+    """``field`` made public, for a deployment that opted into its ``public_feature``:
+    its permission check removed, its declared access public (so ``schema_permissions``
+    and the conformance kit see what a caller gets)."""
+    field.metadata = MappingProxyType({**(field.metadata or {}), ACCESS_KEY: access.opened()})
+    field.extensions = [e for e in field.extensions
+                        if not isinstance(e, PermissionExtension)]
+    return field
 
 
 def _root_fields(contribution: Contribution, kind: str) -> Sequence[StrawberryField]:

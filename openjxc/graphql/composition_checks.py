@@ -58,6 +58,8 @@ def check_field_access(field: StrawberryField, where: str, is_input: bool) -> No
         return
     if access.public:
         raise BootError(f"{where}: public=True only applies to root fields")
+    if access.public_feature is not None:
+        raise BootError(f"{where}: public_feature only applies to root fields")
     if access.permission is None:
         return
     if is_input:

@@ -12,6 +12,13 @@ the access rule is part of the field's declaration, where a reviewer sees it::
         code: str
         cost: Decimal | None = field(permission="stock.cost.read")
 
+A root field may also be public *when the deployment opts in*: it declares the
+permission it needs otherwise and names a feature, which ``Settings.public_features``
+lists to open it (the warranty check a customer uses without an account)::
+
+    warranty_check = field(check_warranty, permission="warranty.warranty.read",
+                           public_feature="warrantyCheck")
+
 The kernel refuses to build a schema with a root field that declares neither a
 permission nor ``public=True`` (see :mod:`openjxc.graphql.compose`), so forgetting one
 fails at boot instead of opening data to everyone.  A field-level permission hides the
@@ -47,10 +54,17 @@ _PERMISSION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Access:
-    """The access rule of one field: a permission, or public."""
+    """The access rule of one field: a permission, or public.  ``public_feature`` names
+    the opt-in (``Settings.public_features``) that makes a field with a permission public
+    in a deployment; :meth:`opened` is the rule there."""
 
     permission: str | None = None
     public: bool = False
+    public_feature: str | None = None
+
+    def opened(self) -> Access:
+        """The rule of a deployment that opted into :attr:`public_feature`: public."""
+        return Access(public=True, public_feature=self.public_feature)
 
     def describe(self) -> str | None:
         """The permission as ``schema_permissions`` reports it (``None`` when public)."""
@@ -108,6 +122,7 @@ def field(
     *,
     permission: str | None = None,
     public: bool = False,
+    public_feature: str | None = None,
     name: str | None = None,
     description: str | None = None,
     deprecation_reason: str | None = None,
@@ -120,10 +135,13 @@ def field(
 
     ``permission="area.object.action"`` (or :data:`AUTHENTICATED`) makes the field check
     the caller first; ``public=True`` states on purpose that anyone may call it (root
-    fields only: ``tokenCreate``, the opt-in warranty check).  Works with a resolver,
-    as a decorator (``@field(permission=...)``) and for plain attributes.
+    fields only: ``tokenCreate``); ``public_feature`` with a permission makes a root field
+    public where ``Settings.public_features`` names the feature (the opt-in warranty
+    check) and keeps the permission elsewhere.  Works with a resolver, as a decorator
+    (``@field(permission=...)``) and for plain attributes.
     """
-    access = _access(permission, public, name or getattr(resolver, "__name__", None))
+    access = _access(permission, public, name or getattr(resolver, "__name__", None),
+                     public_feature)
     extensions: list[FieldExtension] = []
     if access.permission is not None:
         extensions.append(PermissionExtension(access.permission))
@@ -161,11 +179,16 @@ def validate_permission(permission: str, where: str) -> None:
                         f"'area.object.action' (e.g. 'stock.move.create')")
 
 
-def _access(permission: str | None, public: bool, where: str | None) -> Access:
+def _access(permission: str | None, public: bool, where: str | None,
+            public_feature: str | None = None) -> Access:
     label = f"field {where!r}" if where else "a field"
+    if public_feature is not None and (permission is None or public):
+        raise BootError(f"{label} opens with public_feature={public_feature!r}, so it "
+                        f"declares the permission it needs where the deployment does not "
+                        f"opt in (and not public=True)")
     if permission is not None and public:
         raise BootError(f"{label} is declared both public and with permission {permission!r}; "
                         f"choose one")
     if permission is not None:
         validate_permission(permission, label)
-    return Access(permission=permission, public=public)
+    return Access(permission=permission, public=public, public_feature=public_feature)

@@ -1,148 +1,27 @@
-"""serial_warranty's GraphQL face; it also extends base_jxc's ``Product`` and its filter."""
+"""serial_warranty's GraphQL face, gathered from its modules: policies (and base_jxc's
+``Product.warrantyPolicy``), warranties (``warranties``, ``warrantyCheck``,
+``warrantyExtend``), fitments (``accessoryFit``, ``accessoryRemove``) and the device
+archive — base_jxc's ``SerialNumber`` gains ``warranty`` and ``archive``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from enum import Enum
-from typing import Any, ClassVar
+from openjxc.graphql import Contribution
 
-import strawberry
-from sqlalchemy import Select, exists, or_, select
-from strawberry.types import Info
-
-from openjxc.addons.base_jxc.catalog import models as catalog
-from openjxc.addons.base_jxc.catalog.api import Product
-from openjxc.core.i18n import _
-from openjxc.graphql import (
-    Connection,
-    Contribution,
-    FilterField,
-    Node,
-    align,
-    field,
-    get_session,
-    make_user_error_type,
-    mutation,
-    paginate,
-)
-from openjxc.graphql.payloads import run_service
-
-from . import services
-from .models import WarrantyPolicy as PolicyRow
-
-
-@strawberry.enum(description="What starts a warranty's clock.")
-class WarrantyStart(Enum):
-    DELIVERY = "delivery"
-    INSTALLATION = "installation"
-
-    __labels__ = {"DELIVERY": _("On delivery"),
-                  "INSTALLATION": _("On installation")}
-
-
-@strawberry.enum
-class WarrantyErrorCode(Enum):
-    INVALID = "INVALID"
-    NOT_FOUND = "NOT_FOUND"
-    DUPLICATE = "DUPLICATE"
-
-
-WarrantyError = make_user_error_type("Warranty", WarrantyErrorCode)
-
-
-@strawberry.type(description="How long and what a warranty covers, for a product or a "
-                             "category.  Issued warranties keep the terms they were given.")
-class WarrantyPolicy(Node):
-    node_permission: ClassVar[str] = "warranty.policy.read"
-
-    months: int
-    starts_on: WarrantyStart
-    covers_parts: bool
-    covers_labour: bool
-    product_id: strawberry.Private[int | None]
-    category_id: strawberry.Private[int | None]
-
-    @classmethod
-    def from_row(cls, row: PolicyRow) -> WarrantyPolicy:
-        return cls(pk=row.id, months=row.months, starts_on=WarrantyStart(row.starts_on),
-                   covers_parts=row.covers_parts, covers_labour=row.covers_labour,
-                   product_id=row.product_id, category_id=row.category_id)
-
-    @classmethod
-    def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[WarrantyPolicy | None]:
-        rows = get_session(info).scalars(select(PolicyRow).where(PolicyRow.id.in_(pks)))
-        return align(pks, [cls.from_row(r) for r in rows], key=lambda p: p.pk)
-
-
-def _policies_for_products(info: Info[Any, Any], pairs: list[tuple[int, int]],
-                           ) -> list[WarrantyPolicy | None]:
-    rows = services.policies_for(get_session(info), pairs)
-    return [WarrantyPolicy.from_row(r) if r is not None else None for r in rows]
-
-
-async def product_warranty_policy(root: Product, info: Info[Any, Any],
-                                  ) -> WarrantyPolicy | None:
-    loader = info.context.loaders.get(
-        "warranty.policy_for_product", lambda keys: _policies_for_products(info, keys))
-    return await loader.load((root.pk, root.category_id))  # type: ignore[no-any-return]
-
-
-def _filter_has_policy(stmt: Select[Any], value: bool, info: Info[Any, Any]) -> Select[Any]:
-    own = exists().where(PolicyRow.product_id == catalog.Product.id)
-    inherited = exists().where(PolicyRow.category_id == catalog.Product.category_id)
-    condition = or_(own, inherited)
-    return stmt.where(condition if value else ~condition)
-
-
-def warranty_policies(info: Info[Any, Any], first: int | None = None, after: str | None = None,
-                      last: int | None = None, before: str | None = None,
-                      ) -> Connection[WarrantyPolicy]:
-    return paginate(get_session(info), select(PolicyRow), first=first, after=after, last=last,
-                    before=before, sort_keys=[PolicyRow.id], to_node=WarrantyPolicy.from_row,
-                    info=info)
-
-
-@strawberry.input(description="A policy for exactly one product or one category.")
-class WarrantyPolicyCreateInput:
-    months: int
-    product_code: str | None = None
-    category_code: str | None = None
-    starts_on: WarrantyStart = WarrantyStart.DELIVERY
-    covers_parts: bool = True
-    covers_labour: bool = True
-
-
-@strawberry.type
-class WarrantyPolicyCreatePayload:
-    warranty_policy: WarrantyPolicy | None
-    errors: list[WarrantyError]  # type: ignore[valid-type]
-
-
-def warranty_policy_create(info: Info[Any, Any], input: WarrantyPolicyCreateInput,
-                           ) -> WarrantyPolicyCreatePayload:
-    row, errors = run_service(info, lambda s: services.create_policy(
-        s, months=input.months, product_code=input.product_code,
-        category_code=input.category_code, starts_on=input.starts_on.value,
-        covers_parts=input.covers_parts, covers_labour=input.covers_labour), WarrantyError)
-    return WarrantyPolicyCreatePayload(
-        warranty_policy=WarrantyPolicy.from_row(row) if row else None, errors=errors)
+from . import api_archive, api_fitments, api_policies, api_warranties
+from .api_common import WarrantyError, WarrantyStart
 
 
 def contribution() -> Contribution:
-    return Contribution(
-        types=[WarrantyPolicy, WarrantyStart, WarrantyError],
-        queries=[field(warranty_policies, permission="warranty.policy.read")],
-        mutations=[mutation(warranty_policy_create, permission="warranty.policy.create",
-                            name="warrantyPolicyCreate")],
-        type_fields={"Product": [
-            field(product_warranty_policy, permission="warranty.policy.read",
-                  name="warrantyPolicy",
-                  description="The warranty policy that applies: the product's own, "
-                              "else its category's."),
-        ]},
-        filter_fields={"ProductFilter": [
-            FilterField("has_warranty_policy", bool, _filter_has_policy,
-                        description="Only products with (true) or without (false) a "
-                                    "warranty policy."),
-        ]},
+    return Contribution.combine(
+        api_policies.contribution(),
+        Contribution(
+            types=[*api_warranties.types(), *api_fitments.types(), *api_archive.types()],
+            queries=api_warranties.queries(),
+            mutations=[*api_warranties.mutations(), *api_fitments.mutations()],
+            type_fields={"SerialNumber": [*api_warranties.serial_fields(),
+                                          *api_archive.serial_fields()]},
+        ),
     )
+
+
+__all__ = ["WarrantyError", "WarrantyStart", "contribution"]

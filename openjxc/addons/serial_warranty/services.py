@@ -1,91 +1,66 @@
-"""Warranty policy operations."""
+"""serial_warranty's services, in one place for the API, the CLI, tests and other addons
+(the service_warranty bridge calls :func:`coverage_on`, :func:`record_installation` and
+:func:`swap_fitment`)::
+
+    create_policy(session, months=18, category_code="DJ")
+    coverage_on(session, serial_id, date(2027, 3, 1))  # Coverage(...) or None
+    extend_warranty(session, serial_id, 12, Decimal("800.00"), Decimal("0.13"), user_id)
+    record_installation(session, [serial_id], date(2026, 12, 1))
+    swap_fitment(session, host_id, removed_id, fitted_id, date(2027, 2, 1))
+
+The work is done in modules along the business's steps: :mod:`.policies`,
+:mod:`.warranties` (issue, void, installation, status, coverage, back-fill),
+:mod:`.extensions` (续保), :mod:`.fitments` and :mod:`.archive`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openjxc.addons.base_jxc.catalog.models import Category, Product
-from openjxc.core.errors import FieldError, ValidationFailed
-from openjxc.core.i18n import _
-from openjxc.core.validation import check_text
+from openjxc.addons.base_jxc.catalog.models import Product
 
-from .models import WarrantyPolicy
+from . import policies
+from .archive import Archive, device_archives
+from .extensions import extend_warranty
+from .fitments import fit_accessory, remove_accessory, swap_fitment
+from .models import Fitment, Warranty, WarrantyExtension, WarrantyPolicy
+from .policies import START_EVENTS, policies_for, policy_for
+from .warranties import (
+    STATUSES,
+    Coverage,
+    Delivered,
+    backfill_warranties,
+    coverage_on,
+    current_warranties,
+    issue_warranties,
+    record_installation,
+    status_condition,
+    void_warranties,
+    warranty_status,
+)
 
-START_EVENTS = ("delivery", "installation")
-MAX_MONTHS = 240
+__all__ = [
+    "START_EVENTS", "STATUSES", "Archive", "Coverage", "Delivered", "Fitment", "Warranty",
+    "WarrantyExtension", "WarrantyPolicy", "backfill_warranties", "coverage_on",
+    "create_policy", "current_warranties", "device_archives", "extend_warranty",
+    "fit_accessory", "issue_warranties", "policies_for", "policy_for",
+    "record_installation", "remove_accessory", "status_condition", "swap_fitment",
+    "void_warranties", "warranty_status",
+]
 
 
-def create_policy(session: Session, *, months: int, product_code: str | None = None,
-                  category_code: str | None = None, starts_on: str = "delivery",
-                  covers_parts: bool = True, covers_labour: bool = True) -> WarrantyPolicy:
-    """A policy for exactly one product or one category."""
-    errors: list[FieldError] = []
-    if isinstance(months, bool) or not isinstance(months, int) or not 0 < months <= MAX_MONTHS:
-        errors.append(FieldError("INVALID", _("Months must be between 1 and {max}"),
-                                 field="months", max=MAX_MONTHS))
-    if starts_on not in START_EVENTS:
-        errors.append(FieldError("INVALID", _("A warranty starts on delivery or installation"),
-                                 field="startsOn"))
-    if bool(product_code) == bool(category_code):
-        errors.append(FieldError("INVALID", _("Give either a product or a category"),
-                                 field="productCode"))
-    product_code = check_text(errors, product_code, "productCode", max_length=64)
-    category_code = check_text(errors, category_code, "categoryCode", max_length=32)
-    product_id = _target(session, errors, Product, WarrantyPolicy.product_id, product_code,
-                         "productCode", _("Unknown product {code}"))
-    category_id = _target(session, errors, Category, WarrantyPolicy.category_id,
-                          category_code, "categoryCode", _("Unknown category {code}"))
-    if errors:
-        raise ValidationFailed(errors)
-    policy = WarrantyPolicy(product_id=product_id, category_id=category_id, months=months,
-                            starts_on=starts_on, covers_parts=covers_parts,
-                            covers_labour=covers_labour)
-    session.add(policy)
-    session.flush()
+def create_policy(session: Session, **terms: Any) -> WarrantyPolicy:
+    """A policy for exactly one product or one category (see
+    :func:`.policies.create_policy` for the terms).  Units of the products it covers that
+    a sales delivery left at a customer without a warranty are back-filled under it
+    (:func:`backfill_warranties`) — so a database upgraded from the basic edition gets
+    warranties for what it sold as soon as its policies are entered."""
+    policy = policies.create_policy(session, **terms)
+    scope = (Product.id == policy.product_id if policy.product_id is not None
+             else Product.category_id == policy.category_id)
+    backfill_warranties(session, product_ids=set(session.scalars(select(Product.id)
+                                                                 .where(scope))))
     return policy
-
-
-def _target(session: Session, errors: list[FieldError], model: type[Product | Category],
-            policy_column: Any, code: str, field: str, unknown: object) -> int | None:
-    """The id of the product or category a policy is for; errors when it is unknown or
-    already has a policy."""
-    if not code:
-        return None
-    target_id = session.scalar(select(model.id).where(model.code == code))
-    if target_id is None:
-        errors.append(FieldError("NOT_FOUND", unknown, field=field, code=code))
-    elif session.scalar(select(WarrantyPolicy.id).where(policy_column == target_id)):
-        errors.append(FieldError("DUPLICATE", _("{code} already has a warranty policy"),
-                                 field=field, code=code))
-    return target_id
-
-
-def policy_for(session: Session, product_id: int) -> WarrantyPolicy | None:
-    """The policy that applies to a product: its own, else its category's."""
-    category_id = session.scalar(select(Product.category_id).where(Product.id == product_id))
-    if category_id is None:
-        return None
-    return policies_for(session, [(product_id, category_id)])[0]
-
-
-def policies_for(session: Session, products: Sequence[tuple[int, int]],
-                 ) -> list[WarrantyPolicy | None]:
-    """The applying policy of each ``(product_id, category_id)`` — the product's own, else
-    its category's — in one query for the whole batch."""
-    product_ids = {p for p, _ in products}
-    category_ids = {c for _, c in products}
-    rows = session.scalars(select(WarrantyPolicy).where(or_(
-        WarrantyPolicy.product_id.in_(product_ids),
-        WarrantyPolicy.category_id.in_(category_ids))))
-    by_product: dict[int, WarrantyPolicy] = {}
-    by_category: dict[int, WarrantyPolicy] = {}
-    for row in rows:
-        if row.product_id is not None:
-            by_product[row.product_id] = row
-        elif row.category_id is not None:
-            by_category[row.category_id] = row
-    return [by_product.get(p) or by_category.get(c) for p, c in products]

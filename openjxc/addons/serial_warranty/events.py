@@ -1,0 +1,22 @@
+"""Facts serial_warranty publishes (in the transaction that caused them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from openjxc.core.events import Event
+
+
+@dataclass(frozen=True)
+class WarrantyExtended(Event):
+    """An extension (续保) was sold and billed: the warranty now ends on ``end_date``."""
+
+    name: ClassVar[str] = "warranty.extended"
+    added_in: ClassVar[str] = "0.1"
+    warranty_id: int
+    serial_id: int
+    extension_id: int
+    invoice_id: int
+    end_date: date
