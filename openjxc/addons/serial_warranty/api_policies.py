@@ -25,7 +25,7 @@ from openjxc.graphql import (
 )
 from openjxc.graphql.payloads import run_service
 
-from . import services
+from . import policies, services
 from .api_common import POLICY_CREATE, POLICY_READ, WarrantyError, WarrantyStart
 from .models import DEFAULT_ALERT_DAYS
 from .models import WarrantyPolicy as PolicyRow
@@ -73,8 +73,13 @@ async def product_warranty_policy(root: Product, info: Info[Any, Any],
 
 def _filter_has_policy(stmt: Select[Any], value: bool, info: Info[Any, Any]) -> Select[Any]:
     own = exists().where(PolicyRow.product_id == catalog.Product.id)
-    inherited = exists().where(PolicyRow.category_id == catalog.Product.category_id)
-    condition = or_(own, inherited)
+    session = get_session(info)
+    with_policy = set(session.scalars(select(PolicyRow.category_id)
+                                      .where(PolicyRow.category_id.is_not(None))))
+    # A category's policy reaches the categories below it.
+    covered = sorted(c for c, chain in policies.category_chains(session).items()
+                     if with_policy.intersection(chain))
+    condition = or_(own, catalog.Product.category_id.in_(covered))
     return stmt.where(condition if value else ~condition)
 
 

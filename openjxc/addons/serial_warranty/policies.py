@@ -73,22 +73,48 @@ def _target(session: Session, errors: list[FieldError], model: type[Product | Ca
 
 
 def policy_for(session: Session, product_id: int) -> WarrantyPolicy | None:
-    """The policy that applies to a product: its own, else its category's."""
+    """The policy that applies to a product: its own, else the nearest category's
+    (its category, then the parent categories up to the top)."""
     category_id = session.scalar(select(Product.category_id).where(Product.id == product_id))
     if category_id is None:
         return None
     return policies_for(session, [(product_id, category_id)])[0]
 
 
+def category_chains(session: Session) -> dict[int, list[int]]:
+    """Each category with its ancestors, nearest first (``{motor_ye3: [ye3, motors]}``),
+    from one read of the category tree (a company has hundreds, not millions)."""
+    parent: dict[int, int | None] = {
+        c: p for c, p in session.execute(select(Category.id, Category.parent_id))}
+    chains: dict[int, list[int]] = {}
+    for category_id in parent:
+        chain: list[int] = []
+        current: int | None = category_id
+        while current is not None and current not in chain:  # a cycle cannot loop
+            chain.append(current)
+            current = parent.get(current)
+        chains[category_id] = chain
+    return chains
+
+
+def covered_categories(session: Session, category_id: int) -> set[int]:
+    """The category and every category below it (what a category policy may reach)."""
+    return {c for c, chain in category_chains(session).items() if category_id in chain}
+
+
 def policies_for(session: Session, products: Sequence[tuple[int, int]],
                  ) -> list[WarrantyPolicy | None]:
     """The applying policy of each ``(product_id, category_id)`` — the product's own, else
-    its category's — in one query for the whole batch."""
+    the nearest of its category and the categories above it — in two queries for the
+    whole batch."""
+    if not products:
+        return []
+    chains = category_chains(session)
     product_ids = {p for p, _ in products}
-    category_ids = {c for _, c in products}
+    category_ids = {a for _, c in products for a in chains.get(c, [c])}
     rows = session.scalars(select(WarrantyPolicy).where(or_(
-        WarrantyPolicy.product_id.in_(product_ids),
-        WarrantyPolicy.category_id.in_(category_ids))))
+        WarrantyPolicy.product_id.in_(sorted(product_ids)),
+        WarrantyPolicy.category_id.in_(sorted(category_ids)))))
     by_product: dict[int, WarrantyPolicy] = {}
     by_category: dict[int, WarrantyPolicy] = {}
     for row in rows:
@@ -96,4 +122,10 @@ def policies_for(session: Session, products: Sequence[tuple[int, int]],
             by_product[row.product_id] = row
         elif row.category_id is not None:
             by_category[row.category_id] = row
-    return [by_product.get(p) or by_category.get(c) for p, c in products]
+    found: list[WarrantyPolicy | None] = []
+    for product_id, category_id in products:
+        own = by_product.get(product_id)
+        nearest = next((by_category[a] for a in chains.get(category_id, [category_id])
+                        if a in by_category), None)
+        found.append(own or nearest)
+    return found

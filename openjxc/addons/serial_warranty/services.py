@@ -60,7 +60,8 @@ def create_policy(session: Session, **terms: Any) -> WarrantyPolicy:
     warranties for what it sold as soon as its policies are entered."""
     policy = policies.create_policy(session, **terms)
     scope = (Product.id == policy.product_id if policy.product_id is not None
-             else Product.category_id == policy.category_id)
+             else Product.category_id.in_(sorted(policies.covered_categories(
+                 session, policy.category_id or 0))))
     backfill_warranties(session, product_ids=set(session.scalars(select(Product.id)
                                                                  .where(scope))))
     return policy

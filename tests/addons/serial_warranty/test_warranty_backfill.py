@@ -30,9 +30,21 @@ def _expected(session: Session, categories: dict[str, int]) -> dict[int, tuple[d
     at_customer = select(SerialNumber.id, SerialNumber.product_id).join(
         Location, Location.id == SerialNumber.location_id).where(Location.kind == "customer")
     units = dict(session.execute(at_customer).all())
-    months = {pid: categories[code] for pid, code in session.execute(
-        select(Product.id, Category.code).join(Category, Category.id == Product.category_id))
-        if code in categories}
+    # A category's policy reaches the categories below it (the demo's motors sit in
+    # DJ-YE3 and DJ-Y2 under DJ): the nearest category up the tree with a policy decides.
+    tree = {c.id: (c.code, c.parent_id) for c in session.execute(
+        select(Category.id, Category.code, Category.parent_id))}
+
+    def policy_months(category_id: int | None) -> int | None:
+        while category_id is not None:
+            code, parent = tree[category_id]
+            if code in categories:
+                return categories[code]
+            category_id = parent
+        return None
+
+    months = {pid: m for pid, cid in session.execute(select(Product.id, Product.category_id))
+              if (m := policy_months(cid)) is not None}
     expected: dict[int, tuple[date, int]] = {}
     for serial_id, product_id in units.items():
         last = session.execute(

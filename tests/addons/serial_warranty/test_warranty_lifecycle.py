@@ -164,3 +164,27 @@ def test_issuing_runs_the_same_statements_for_one_unit_or_many(database_url: str
         assert counts[0] == counts[1] <= 3, counts
     finally:
         world.env.database.dispose()
+
+
+def test_a_category_policy_reaches_the_categories_below_it(database_url: str) -> None:
+    from openjxc.addons.base_jxc.catalog.services import (
+        ProductInput,
+        create_category,
+        create_product,
+    )
+
+    world = build_world(database_url)
+    with world.uow() as session:
+        create_category(session, code="DJ-YE3", name="YE3 电机", parent_code="DJ")
+        create_category(session, code="DJ-YE3-B", name="YE3 防爆", parent_code="DJ-YE3")
+        deep = create_product(session, ProductInput(code="YE3-B-1", name="防爆电机",
+                                                    category_code="DJ-YE3-B")).id
+        assert services.policy_for(session, deep) is None
+        top = services.create_policy(session, months=18, category_code="DJ")
+        assert services.policy_for(session, deep) is top  # two levels up
+        nearer = services.create_policy(session, months=24, category_code="DJ-YE3")
+        assert services.policy_for(session, deep) is nearer  # the nearest wins
+        assert services.policy_for(session, world.ids["MOTOR"]) is top
+        assert services.policy_for(session, world.ids["DRIVE"]) is None  # PJ: none above
+        own = services.create_policy(session, months=36, product_code="YE3-B-1")
+        assert services.policy_for(session, deep) is own  # the product's own first
