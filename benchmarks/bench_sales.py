@@ -3,8 +3,8 @@
 A seeded workload (``random.Random(42)``): 200 products (10% batch-tracked, several
 batches each, so deliveries pick earliest expiry first), one warehouse stocked for all the
 orders, 20 customers with credit limits (so every confirmation runs the credit check:
-open receivables + open orders), and ``--orders`` draft orders of ``--lines`` lines
-(1–5 units each).  Then each order, in its own unit of work per step, as clerks would:
+open receivables + open and unbilled orders), and ``--orders`` draft orders of ``--lines``
+lines (1–5 units each).  Then each order, in its own unit of work per step, as clerks would:
 
 1. ``confirm_sales_order`` — credit check, stock reserved per location × batch;
 2. ``deliver_sales_order`` — everything, picked from the reservations, posted to the

@@ -12,7 +12,8 @@ dates have moved past it.  Then it measures the reads and two big documents:
   ``posting_moves_per_cpu_s`` per CPU second of this process (all of SQLite's work) and,
   on PostgreSQL, ``posting_moves_per_client_and_server_cpu_s`` counting its backends' CPU
   too (read from ``/proc``: a server on this machine) — steadier than wall time when the
-  machine is busy;
+  machine is busy; ``posting_gc_s``: the part of the posting time Python's garbage
+  collector took;
 - ``on_hand_one_median_us``: ``on_hand_by_product([p], warehouse_id=w)`` for random p, w;
 - ``on_hand_all_ms``: ``on_hand_by_warehouse``: Σ available per product × warehouse over
   ``StockBalance``;
@@ -46,6 +47,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import io
 import json
 import os
@@ -351,6 +353,26 @@ class ServerCpu:
         return total / self.tick
 
 
+class GcTime:
+    """Time the garbage collector spends while ``counting`` is set."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, Any]) -> None:
+        if not self.counting:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
+
+
 def post_history(env: Any, workload: Workload, moves: int, doc_lines: str, start: date,
                  end: date, profiler: cProfile.Profile | None) -> dict[str, Any]:
     from openjxc.addons.base_jxc.stock.periods import close_stock_period
@@ -359,6 +381,7 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: str, start
     posting = closing = cpu = server = 0.0
     posted = documents = closed = 0
     server_cpu = ServerCpu(env.database.engine)
+    collector = GcTime()
     month = (start.year, start.month)
     wall = time.perf_counter()
     next_log = wall + 30
@@ -377,9 +400,11 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: str, start
         t0, c0 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
+        collector.counting = True
         with env.unit_of_work() as session:
             post_moves(session, lines, move_date=doc.move_date, origin_type="bench",
                        reference=f"{doc.kind[:3].upper()}{documents:07d}")
+        collector.counting = False
         if profiler is not None:
             profiler.disable()
         posting += time.perf_counter() - t0
@@ -404,6 +429,11 @@ def post_history(env: Any, workload: Workload, moves: int, doc_lines: str, start
         "posting_server_cpu_s": round(server, 2) if server_cpu.pids else None,
         "posting_moves_per_client_and_server_cpu_s": (
             round(posted / (cpu + server)) if server_cpu.pids and cpu + server else None),
+        # Of the posting time, what Python's cyclic garbage collector took (it runs when
+        # enough objects were made, whoever made them: here the workload's own bookkeeping
+        # grows the heap the collector walks).
+        "posting_gc_s": round(collector.seconds, 2),
+        "posting_gc_collections": collector.collections,
         "months_closed": closed,
         "closing_months_s": round(closing, 2),
         "history_wall_s": round(time.perf_counter() - wall, 1),

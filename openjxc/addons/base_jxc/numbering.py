@@ -9,9 +9,10 @@ documents created before the sequence existed (or imported) are never numbered t
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from openjxc.core.db import upsert
@@ -26,9 +27,7 @@ def next_document_number(session: Session, column: Any, prefix: str) -> str:
     numbered in ``column`` (at least four digits: the 10,000th is ``…-10000``)."""
     period = f"{business_today(session):%Y%m}"
     table = table_of(DocumentSequence)
-    taken = session.execute(
-        update(table).where(table.c.prefix == prefix, table.c.period == period)
-        .values(last=table.c.last + 1).returning(table.c.last)).scalar()
+    taken = session.connection().execute(_take(), {"p": prefix, "m": period}).scalar()
     if taken is None:
         first = _highest(session, column, f"{prefix}-{period}-") + 1
         taken = session.execute(
@@ -37,6 +36,15 @@ def next_document_number(session: Session, column: Any, prefix: str) -> str:
                                    set_={"last": table.c.last + 1})
             .returning(table.c.last)).scalar_one()
     return f"{prefix}-{period}-{taken:04d}"
+
+
+@cache
+def _take() -> Any:
+    """The next number of prefix ``:p`` in period ``:m`` (none: the month's first), built
+    once: a document's number is taken on every posting."""
+    table = table_of(DocumentSequence)
+    return (update(table).where(table.c.prefix == bindparam("p"), table.c.period == bindparam("m"))
+            .values(last=table.c.last + 1).returning(table.c.last))
 
 
 def _highest(session: Session, column: Any, stem: str) -> int:

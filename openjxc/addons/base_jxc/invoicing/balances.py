@@ -12,9 +12,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal_column, select, type_coerce, union_all
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from openjxc.core.models import Money
@@ -97,6 +107,22 @@ def open_receivables(session: Session, partner_ids: Collection[int]) -> dict[int
     for partner_id, amount in rows:
         found[partner_id] = amount
     return found
+
+
+@cache
+def receivable_amounts() -> Any:
+    """What each open receivable invoice or credit note of partner ``:partner`` has open,
+    and each of its receipts (or refunds) not yet allocated counts against it: one
+    ``amount`` per row, summing to :func:`open_receivables` of that partner.  Built once,
+    for a caller's own statement (the sales credit check sums it with open orders)."""
+    partner: Any = bindparam("partner")
+    invoices = (select((Invoice.amount_total - Invoice.amount_settled).label("amount"))
+                .where(Invoice.partner_id == partner, Invoice.direction == RECEIVABLE,
+                       Invoice.state.in_((OPEN, PARTLY_SETTLED))))
+    money = (select(_unallocated().label("amount"))
+             .where(Payment.direction == RECEIVABLE, Payment.partner_id == partner,
+                    Payment.amount != Payment.amount_allocated))
+    return union_all(invoices, money).subquery()
 
 
 def _unallocated() -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError
@@ -29,7 +28,7 @@ def check_partner(session: Session, errors: list[FieldError], partner_id: object
     (``NOT_FOUND`` / ``INVALID``)."""
     partner = None
     if isinstance(partner_id, int) and not isinstance(partner_id, bool):
-        partner = session.scalar(select(Partner).where(Partner.id == partner_id))
+        partner = session.get(Partner, partner_id)  # no statement when already loaded
     if partner is None:
         errors.append(FieldError("NOT_FOUND", _("Unknown partner"), field=field))
         return None

@@ -26,13 +26,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, insert, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
 from openjxc.core.i18n import _
+from openjxc.core.models import utcnow
 from openjxc.core.validation import check_text
 
 from ..catalog.models import Product
@@ -141,36 +145,73 @@ def create_invoice(session: Session, *, partner_id: int, direction: str,
         raise ValidationFailed(errors)
     if due is None:
         due = day if kind == CREDIT_NOTE else day + timedelta(days=partner.payment_terms_days)
-    with session.begin_nested():  # a listener refusing the invoice leaves nothing behind
-        invoice = Invoice(
-            number=next_document_number(session, Invoice.number,
-                                        NUMBER_PREFIXES[(direction, kind)]),
-            external_number=external, partner_id=partner.id, direction=direction, kind=kind,
-            state=SETTLED if total == 0 else OPEN, invoice_date=day, due_date=due,
-            currency=partner.currency, amount_untaxed=untaxed, amount_tax=tax,
-            amount_total=total, amount_settled=Decimal("0.00"),
-            credited_invoice_id=credited_invoice_id, origin_type=origin,
-            origin_id=origin_id, note=note, created_by_id=user_id)
-        session.add(invoice)
-        session.flush()
-        # Keys drawn first: the lines go in one executemany, without RETURNING.
-        table = table_of(InvoiceLine)
-        ids = allocate_ids(session, table, len(checked))
-        rows = [{"id": line_id, "invoice_id": invoice.id, "position": position,
-                 "product_id": line.product_id, "description": line.description,
-                 "quantity": sign * line.quantity, "unit_price": line.unit_price,
-                 "tax_rate": line.tax_rate, "amount": amount, "tax": line_tax,
-                 "total": line_total, "source_type": line.source_type,
-                 "source_id": line.source_id}
-                for position, (line_id, line, (amount, line_tax, line_total))
-                in enumerate(zip(ids, checked, amounts, strict=True), start=1)]
-        session.execute(insert(table), rows)
-        publish(session, InvoicePosted(
-            invoice_id=invoice.id, number=invoice.number, direction=direction, kind=kind,
-            partner_id=partner.id, amount_total=total,
-            lines=tuple((line_id, line.source_type, line.source_id, sign * line.quantity)
-                        for line_id, line in zip(ids, checked, strict=True))))
+    invoice = Invoice(
+        external_number=external, partner_id=partner.id, direction=direction, kind=kind,
+        state=SETTLED if total == 0 else OPEN, invoice_date=day, due_date=due,
+        currency=partner.currency, amount_untaxed=untaxed, amount_tax=tax,
+        amount_total=total, amount_settled=Decimal("0.00"),
+        credited_invoice_id=credited_invoice_id, origin_type=origin, origin_id=origin_id,
+        note=note, created_at=utcnow(), created_by_id=user_id)
+    try:
+        with session.begin_nested():  # a listener refusing the invoice leaves nothing behind
+            _insert(session, invoice, checked, amounts, sign,
+                    NUMBER_PREFIXES[(direction, kind)])
+    except BaseException:
+        if invoice in session:  # not stored after all: forgotten, as a flushed one would be
+            session.expunge(invoice)
+        raise
     return invoice
+
+
+def _insert(session: Session, invoice: Invoice, checked: list[InvoiceLineInput],
+            amounts: list[tuple[Decimal, Decimal, Decimal]], sign: int, prefix: str) -> None:
+    """Number and store the invoice and its lines, then publish it.  Written through the
+    connection (no flush): the invoice joins the session as stored, and the lines go in
+    one statement (their ids come back in the order given; SQLite draws them first)."""
+    invoice.number = next_document_number(session, Invoice.number, prefix)
+    connection = session.connection()
+    invoice.id = connection.execute(_statements().insert_invoice, {
+        c.key: getattr(invoice, c.key) for c in Invoice.__mapper__.column_attrs
+        if c.key != "id"}).scalar_one()
+    make_transient_to_detached(invoice)
+    session.add(invoice)
+    rows = [{"invoice_id": invoice.id, "position": position, "product_id": line.product_id,
+             "description": line.description, "quantity": sign * line.quantity,
+             "unit_price": line.unit_price, "tax_rate": line.tax_rate, "amount": amount,
+             "tax": line_tax, "total": line_total, "source_type": line.source_type,
+             "source_id": line.source_id}
+            for position, (line, (amount, line_tax, line_total))
+            in enumerate(zip(checked, amounts, strict=True), start=1)]
+    if connection.dialect.name == "postgresql":
+        ids = list(connection.execute(_statements().insert_lines, rows).scalars())
+    else:  # SQLite returns rows in no promised order: keys drawn first, one executemany
+        ids = allocate_ids(session, table_of(InvoiceLine), len(rows))
+        connection.execute(_statements().insert_lines_with_ids,
+                           [{"id": line_id, **row} for line_id, row in zip(ids, rows, strict=True)])
+    publish(session, InvoicePosted(
+        invoice_id=invoice.id, number=invoice.number, direction=invoice.direction,
+        kind=invoice.kind, partner_id=invoice.partner_id, amount_total=invoice.amount_total,
+        lines=tuple((line_id, line.source_type, line.source_id, sign * line.quantity)
+                    for line_id, line in zip(ids, checked, strict=True))))
+
+
+class _Statements(NamedTuple):
+    insert_invoice: Any
+    insert_lines: Any
+    insert_lines_with_ids: Any
+    products: Any
+
+
+@cache
+def _statements() -> _Statements:
+    """What posting an invoice runs, built once."""
+    invoice, line = table_of(Invoice), table_of(InvoiceLine)
+    return _Statements(
+        insert_invoice=insert(invoice).returning(invoice.c.id),
+        insert_lines=insert(line).returning(line.c.id, sort_by_parameter_order=True),
+        insert_lines_with_ids=insert(line),
+        products=select(Product.id, Product.name)
+        .where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
 def _check_lines(session: Session, errors: list[FieldError],
@@ -183,8 +224,7 @@ def _check_lines(session: Session, errors: list[FieldError],
                                  max=MAX_LINES))
         return []
     wanted = {line.product_id for line in lines if isinstance(line.product_id, int)}
-    products = {p.id: p for p in session.execute(select(Product.id, Product.name)
-                                                 .where(Product.id.in_(wanted)))}
+    products = _product_names(session, wanted)
     checked = []
     for i, line in enumerate(lines):
         at = (field, str(i))
@@ -219,6 +259,21 @@ def _check_lines(session: Session, errors: list[FieldError],
                 quantity=quantity, unit_price=price, tax_rate=rate,
                 source_type=source_type, source_id=source_id))
     return checked
+
+
+def _product_names(session: Session, wanted: set[int]) -> dict[int, Any]:
+    """Product id → ``(id, name)`` of the products that exist; those already loaded in the
+    session (a chapter billing its own lines loaded them) are not read again."""
+    found: dict[int, Any] = {}
+    for product_id in wanted:
+        product = session.identity_map.get(identity_key(Product, product_id))
+        if product is not None and "name" in inspect(product).dict:
+            found[product_id] = product
+    missing = sorted(wanted - found.keys())
+    if missing:
+        found.update((p.id, p) for p in session.execute(_statements().products,
+                                                        {"ids": missing}))
+    return found
 
 
 def _check_credited(session: Session, errors: list[FieldError], kind: str,

@@ -56,12 +56,22 @@ def _stored(session: Session) -> dict[str, Policy]:
 
 
 def _value(definition: PolicyDefinition, row: Policy | None) -> Any:
-    if row is None:
+    return _parsed(definition, None if row is None else row.value)
+
+
+def _parsed(definition: PolicyDefinition, text: str | None) -> Any:
+    if text is None:
         return definition.default
     try:
-        return definition.parse(row.value)
+        return definition.parse(text)
     except PolicyValueError:  # written by an older version with other bounds
         return definition.default
+
+
+def policy_from_text(key: str, text: str | None) -> Any:
+    """The typed value of policy ``key`` from its stored text (``None``: not stored), for
+    a caller that read ``jxc_policy.value`` within a statement of its own."""
+    return _parsed(DEFINITIONS[key], text)
 
 
 def get_policy(session: Session, key: str) -> Any:

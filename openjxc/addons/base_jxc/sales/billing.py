@@ -28,7 +28,7 @@ from ..invoicing.models import CREDIT_NOTE, RECEIVABLE, Invoice
 from ..invoicing.services import InvoiceLineInput, create_invoice
 from . import statements
 from .models import CANCELLED, DRAFT, SalesOrderLine
-from .orders import expire_lines, invalid_state, lock_order, order_lines
+from .orders import expire_lines, invalid_state
 
 SOURCE_TYPE = "SalesOrderLine"
 ORIGIN = "sales.order"
@@ -55,14 +55,18 @@ def invoice_sales_order(session: Session, order_id: int | None, *,
                         user_id: int | None = None) -> Invoice:
     """Invoice an order's delivered goods at the order's prices and tax rates; due by the
     customer's payment terms unless ``due_date`` is given."""
-    order = lock_order(session, order_id)
+    rows = (session.execute(statements.lock_order_to_bill(), {"id": order_id}).all()
+            if order_id is not None else [])
+    if not rows:
+        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
+    order = rows[0][0]
+    own = [line for _order, _customer, line, _product in rows if line is not None]
     if order.state in (DRAFT, CANCELLED):
         raise invalid_state(order, _("Sales order {number} is {state}: nothing was delivered "
                                      "to invoice"))
     errors: list[FieldError] = []
     external_number = check_text(errors, external_number, "externalNumber", max_length=32)
     note = check_text(errors, note, "note", max_length=400)
-    own = order_lines(session, order.id)
     billed = _quantities(errors, own, lines)
     if errors:
         raise ValidationFailed(errors)
@@ -177,4 +181,5 @@ def _apply(session: Session, deltas: dict[int, Decimal]) -> None:
         raise ValidationFailed(FieldError(
             "OVER_INVOICED", _("These goods were invoiced meanwhile by someone else"),
             field="lines"))
+    session.execute(statements.mark_unbilled(), {"lines": sorted(deltas)})
     expire_lines(session, deltas)

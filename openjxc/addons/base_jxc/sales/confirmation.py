@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.events import publish
@@ -29,6 +30,7 @@ from openjxc.core.models import utcnow
 from openjxc.core.validation import check_text
 
 from ..stock.posting import business_today
+from . import statements
 from .credit import CreditCheck, check_credit
 from .events import CreditLimitOverridden, SalesOrderCancelled, SalesOrderConfirmed
 from .models import (
@@ -43,7 +45,7 @@ from .models import (
     SalesOrder,
     SalesOrderLine,
 )
-from .orders import invalid_state, lock_order, order_lines
+from .orders import invalid_state, lock_order, lock_order_with_lines, order_lines
 from .reserving import release_lines, reserve_lines
 
 
@@ -64,19 +66,18 @@ def confirm_sales_order(session: Session, order_id: int | None, *,
                         user_id: int | None = None) -> Confirmation:
     """Confirm a draft: ``(order, check)``; ``order.state`` is ``awaiting_approval`` when the
     check failed (nothing reserved), else ``confirmed``."""
-    order = lock_order(session, order_id)
+    order, lines = lock_order_with_lines(session, order_id)
     if order.state == AWAITING_APPROVAL:
         raise invalid_state(order, _("Sales order {number} is waiting for a credit approval"),
                             code="APPROVAL_REQUIRED")
     if order.state != DRAFT:
         raise invalid_state(order, _("Sales order {number} is {state}: only a draft can be "
                                      "confirmed"))
-    return _confirm(session, order, user_id)
+    return _confirm(session, order, lines, user_id)
 
 
-def _confirm(session: Session, order: SalesOrder, user_id: int | None,
-             ) -> Confirmation:
-    lines = order_lines(session, order.id)
+def _confirm(session: Session, order: SalesOrder, lines: list[SalesOrderLine],
+             user_id: int | None) -> Confirmation:
     check = check_credit(session, order, lines)
     if not check.allowed:
         order.state = AWAITING_APPROVAL
@@ -89,10 +90,13 @@ def _confirm(session: Session, order: SalesOrder, user_id: int | None,
 def _open(session: Session, order: SalesOrder, lines: list[SalesOrderLine],
           user_id: int | None) -> None:
     reserve_lines(session, order.warehouse_id, lines, business_today(session))
-    order.state = open_state(lines)
-    order.confirmed_at = utcnow()
-    order.confirmed_by_id = user_id
-    order.closed_at = None
+    opened = {"state": open_state(lines), "confirmed_at": utcnow(),
+              "confirmed_by_id": user_id, "closed_at": None}
+    session.execute(statements.open_order(), {
+        "oid": order.id, "state": opened["state"], "at": opened["confirmed_at"],
+        "by": user_id})
+    for name, value in opened.items():  # written above: the order is as stored
+        set_committed_value(order, name, value)
     session.flush()
     publish(session, SalesOrderConfirmed(order_id=order.id, number=order.number,
                                          customer_id=order.customer_id))
@@ -196,5 +200,5 @@ def reopen_sales_order(session: Session, order_id: int | None, *,
         raise invalid_state(order, _("Sales order {number} was delivered in full: there is "
                                      "nothing left to reopen it for"))
     order.approved_total = None
-    return _confirm(session, order, user_id)
+    return _confirm(session, order, lines, user_id)
 

@@ -16,7 +16,7 @@ cost of goods sold, stored on the delivery line and added to the order line's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -48,11 +48,16 @@ from .models import (
     SalesDelivery,
     SalesOrder,
     SalesOrderLine,
-    SalesReservation,
 )
-from .orders import add_numbered, expire_lines, invalid_state, lock_order, order_lines
+from .orders import expire_lines, insert_numbered, invalid_state, order_lines
 from .picking import Pick, Want, plan_picks
-from .reserving import Release, apply_releases, reservations_of
+from .reserving import (
+    Release,
+    Reservation,
+    apply_releases,
+    places_and_reservations,
+    reservations_of,
+)
 
 ORIGIN = "sales.delivery"
 NUMBER_PREFIX = "FH"
@@ -75,7 +80,13 @@ def deliver_sales_order(session: Session, order_id: int | None, *,
                         delivery_date: date | None = None, address_id: int | None = None,
                         note: str = "", user_id: int | None = None) -> SalesDelivery:
     """Deliver (part of) an order; all lines or none.  ``lines`` empty: everything left."""
-    order = lock_order(session, order_id)
+    found = (session.execute(statements.lock_order_to_deliver(), {"id": order_id}).all()
+             if order_id is not None else [])
+    if not found:
+        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
+    order, customer_location_id = found[0][0], found[0][1]
+    own = [line for _o, _c, line, _t in found if line is not None]
+    tracking = {line.product_id: kind for _o, _c, line, kind in found if line is not None}
     if order.state in (DRAFT, AWAITING_APPROVAL):
         message = (_("Sales order {number} waits for a credit approval: it cannot be "
                      "delivered yet") if order.state == AWAITING_APPROVAL
@@ -88,39 +99,49 @@ def deliver_sales_order(session: Session, order_id: int | None, *,
     note = check_text(errors, note, "note", max_length=400)
     address_id = _address(session, errors, order, address_id)
     delivery_date = delivery_date or business_today(session)
-    own = order_lines(session, order.id)
-    wants = _wants(session, errors, order, own, lines)
+    wants = _wants(session, errors, order, own, lines, tracking)
     if errors:
         raise ValidationFailed(errors)
-    with session.begin_nested():  # a refusal below leaves nothing behind
-        reservations = reservations_of(session, [line.id for line in own])
-        picks = plan_picks(session, errors, order.warehouse_id, wants, reservations,
-                           delivery_date)
-        if errors:
-            raise ValidationFailed(errors)
-        releases, delivered_now = _plan_releases(own, picks, reservations)
-        complete = all(line.quantity <= line.delivered_quantity + delivered_now.get(line.id, 0)
-                       for line in own)
-        ids = (order.id, order.customer_id)
-        delivery = SalesDelivery(order_id=order.id, warehouse_id=order.warehouse_id,
-                                 delivery_date=delivery_date, address_id=address_id,
-                                 note=note, delivered_by_id=user_id)
-        add_numbered(session, delivery, SalesDelivery.number, NUMBER_PREFIX)
-        loaded = {c.key: getattr(delivery, c.key) for c in SalesDelivery.__mapper__.column_attrs}
-        delivery_id, delivery_number = delivery.id, delivery.number
-        # Posting first: every delivery locks the product's valuation before its balances,
-        # so two deliveries never wait on each other in opposite orders.
-        move_ids, values = _post(session, delivery, picks, user_id)
-        apply_releases(session, releases)
-        _refuse_taking_reserved(session, picks)
-        _record(session, delivery_id, picks, move_ids, values, delivered_now, releases)
-        # The posting expired every loaded row: written without reading them again.
-        state: dict[str, Any] = {"state": DELIVERED if complete else PARTLY_DELIVERED}
-        if complete:
-            state["delivered_at"] = utcnow()
-        session.execute(statements.set_order_state(complete), {"oid": ids[0], **state})
-        for name, value in loaded.items():  # the caller gets the delivery as it is
-            set_committed_value(delivery, name, value)
+    if customer_location_id is None:
+        customer_location_id = company_location(session, "customer").id
+    delivery: SalesDelivery | None = None
+    try:
+        with session.begin_nested():  # a refusal below leaves nothing behind
+            places, reservations = places_and_reservations(
+                session, order.warehouse_id, {w.product_id for w in wants},
+                [line.id for line in own], delivery_date)
+            picks = plan_picks(session, errors, order.warehouse_id, wants, reservations,
+                               delivery_date, places=places)
+            if errors:
+                raise ValidationFailed(errors)
+            releases, delivered_now = _plan_releases(own, picks, reservations)
+            complete = all(line.quantity <= line.delivered_quantity + delivered_now.get(line.id, 0)
+                           for line in own)
+            ids = (order.id, order.customer_id)
+            delivery = SalesDelivery(order_id=order.id, warehouse_id=order.warehouse_id,
+                                     delivery_date=delivery_date, address_id=address_id,
+                                     note=note, delivered_at=utcnow(), delivered_by_id=user_id)
+            insert_numbered(session, delivery, NUMBER_PREFIX)
+            loaded = {c.key: getattr(delivery, c.key)
+                      for c in SalesDelivery.__mapper__.column_attrs}
+            delivery_id, delivery_number = delivery.id, delivery.number
+            # Posting first: every delivery locks the product's valuation before its balances,
+            # so two deliveries never wait on each other in opposite orders.
+            move_ids, values = _post(session, delivery, picks, customer_location_id, user_id)
+            apply_releases(session, releases)
+            _refuse_taking_reserved(session, picks)
+            _record(session, delivery_id, picks, move_ids, values, delivered_now, releases)
+            # The posting expired every loaded row: written without reading them again.
+            state: dict[str, Any] = {"state": DELIVERED if complete else PARTLY_DELIVERED}
+            if complete:
+                state["delivered_at"] = utcnow()
+            session.execute(statements.set_order_state(complete), {"oid": ids[0], **state})
+            for name, value in loaded.items():  # the caller gets the delivery as it is
+                set_committed_value(delivery, name, value)
+    except BaseException:
+        if delivery is not None and delivery in session:  # stored without a flush and
+            session.expunge(delivery)  # rolled back: forgotten, as a flushed one would be
+        raise
     publish(session, SalesDelivered(
         delivery_id=delivery_id, number=delivery_number, order_id=ids[0],
         customer_id=ids[1], address_id=address_id, move_ids=tuple(move_ids),
@@ -138,7 +159,9 @@ def suggest_picks(session: Session, order_id: int) -> list[Pick]:
         return []
     errors: list[FieldError] = []
     own = order_lines(session, order.id)
-    wants = _wants(session, errors, order, own, None)
+    tracking = dict(session.execute(statements.product_tracking(), {
+        "products": sorted({line.product_id for line in own})}).all())
+    wants = _wants(session, errors, order, own, None, tracking)
     if errors or not wants:
         return []
     picks = plan_picks(session, errors, order.warehouse_id, wants,
@@ -159,9 +182,8 @@ def _address(session: Session, errors: list[FieldError], order: SalesOrder,
 
 
 def _wants(session: Session, errors: list[FieldError], order: SalesOrder,
-           own: list[SalesOrderLine], lines: Sequence[DeliveryLineInput] | None) -> list[Want]:
-    tracking = dict(session.execute(statements.product_tracking(), {
-        "products": sorted({line.product_id for line in own})}).all())
+           own: list[SalesOrderLine], lines: Sequence[DeliveryLineInput] | None,
+           tracking: dict[int, str]) -> list[Want]:
     if not lines:
         wants = [Want(("lines",), line, tracking[line.product_id],
                       line.quantity - line.delivered_quantity)
@@ -244,7 +266,7 @@ def _want(errors: list[FieldError], at: tuple[str, ...], line: SalesOrderLine, t
 
 
 def _plan_releases(own: list[SalesOrderLine], picks: list[Pick],
-                   reservations: dict[int, list[SalesReservation]],
+                   reservations: Mapping[int, Sequence[Reservation]],
                    ) -> tuple[list[Release], dict[int, Decimal]]:
     """What to give back of the lines' reservations: what the picks took from them, and
     what a line no longer needs after this delivery.  Also line id → quantity delivered
@@ -281,9 +303,8 @@ def _plan_releases(own: list[SalesOrderLine], picks: list[Pick],
     return releases, now
 
 
-def _post(session: Session, delivery: SalesDelivery, picks: list[Pick],
+def _post(session: Session, delivery: SalesDelivery, picks: list[Pick], customer: int,
           user_id: int | None) -> tuple[list[int], list[Decimal]]:
-    customer = company_location(session, "customer").id
     moves = [MoveLine(product_id=p.want.product_id, quantity=p.quantity,
                       from_location_id=p.location_id, to_location_id=customer,
                       batch_id=p.batch_id or None, serials=p.serials) for p in picks]

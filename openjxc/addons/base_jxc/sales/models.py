@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openjxc.core.models import Base, Money, Quantity, Rate, UnitCost, UTCDateTime, utcnow
@@ -91,7 +91,11 @@ class SalesOrder(Base):
 
     __tablename__ = "jxc_sales_order"
     __table_args__ = (Index("ix_jxc_sales_order_customer_state", "customer_id", "state"),
-                      Index("ix_jxc_sales_order_state_date", "state", "order_date"))
+                      Index("ix_jxc_sales_order_state_date", "state", "order_date"),
+                      # The credit check reads a customer's delivered or closed orders
+                      # with goods still to bill, not its whole history.
+                      Index("ix_jxc_sales_order_customer_unbilled", "customer_id",
+                            "unbilled"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: ``XS-202611-0001``
@@ -125,6 +129,10 @@ class SalesOrder(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     cancelled_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cancel_reason: Mapped[str] = mapped_column(String(400), default="")
+    #: Some line has goods delivered and neither invoiced nor returned: the order still
+    #: counts toward the customer's credit once delivered or closed.  Kept where those
+    #: quantities change (delivery, ``InvoicePosted``, ``record_return``).
+    unbilled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SalesOrderLine(Base):

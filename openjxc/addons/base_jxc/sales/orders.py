@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
@@ -71,6 +74,16 @@ def lock_order(session: Session, order_id: int | None) -> SalesOrder:
     return order
 
 
+def lock_order_with_lines(session: Session, order_id: int | None,
+                          ) -> tuple[SalesOrder, list[SalesOrderLine]]:
+    """:func:`lock_order` and :func:`order_lines` in one statement."""
+    rows = (session.execute(statements.lock_order_with_lines(), {"id": order_id}).all()
+            if order_id is not None else [])
+    if not rows:
+        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
+    return rows[0][0], [line for _order, line in rows if line is not None]
+
+
 def order_lines(session: Session, order_id: int) -> list[SalesOrderLine]:
     """The order's lines in order, fresh from the database."""
     return list(session.scalars(statements.order_lines(), {"order_id": order_id}))
@@ -100,14 +113,41 @@ def add_numbered(session: Session, row: Any, column: Any, prefix: str) -> None:
                 raise
 
 
+@cache
+def _numbered_insert(dialect: str, table: Table) -> Any:
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert_(table).on_conflict_do_nothing(index_elements=["number"])
+            .returning(table.c.id))
+
+
+def insert_numbered(session: Session, row: Any, prefix: str) -> None:
+    """:func:`add_numbered` in one statement, without a savepoint or a flush: ``row``
+    (every column but ``id`` and ``number`` set) is inserted with the next free number —
+    a number someone else holds is skipped (``ON CONFLICT DO NOTHING``) — and joins the
+    session as stored."""
+    mapper = type(row).__mapper__
+    table = mapper.local_table
+    values = {c.key: getattr(row, c.key) for c in mapper.column_attrs
+              if c.key not in ("id", "number")}
+    statement = _numbered_insert(session.get_bind().dialect.name, table)
+    for _attempt in range(NUMBER_ATTEMPTS):
+        number = next_document_number(session, table.c.number, prefix)
+        new_id = session.execute(statement, {**values, "number": number}).scalar()
+        if new_id is not None:
+            row.id, row.number = new_id, number
+            make_transient_to_detached(row)
+            session.add(row)
+            return
+    raise RuntimeError(f"no free {prefix} number in {NUMBER_ATTEMPTS} attempts")
+
+
 def expire_lines(session: Session, line_ids: Collection[int]) -> None:
     """Forget loaded order lines that a set-based update just changed (they are read again
     when next used)."""
-    for key in list(session.identity_map.keys()):
-        if key[0] is SalesOrderLine and key[1][0] in line_ids:
-            obj = session.identity_map.get(key)
-            if obj is not None:
-                session.expire(obj)
+    for line_id in line_ids:
+        obj = session.identity_map.get(identity_key(SalesOrderLine, line_id))
+        if obj is not None:
+            session.expire(obj)
 
 
 def check_customer(session: Session, errors: list[FieldError], customer_id: int | None,

@@ -10,7 +10,7 @@ concurrent delivery cannot make two orders take the same units.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,8 +22,8 @@ from openjxc.core.errors import FieldError
 from openjxc.core.i18n import _
 
 from ..stock.models import Batch, Location, SerialNumber
-from .models import SalesOrderLine, SalesReservation
-from .reserving import Place, stock_places
+from .models import SalesOrderLine
+from .reserving import Place, Reservation, stock_places
 
 
 @dataclass
@@ -64,7 +64,7 @@ class _Stock:
     """Free stock and the lines' own reservations, consumed as picks are made."""
 
     def __init__(self, places: dict[int, list[Place]],
-                 reservations: dict[int, list[SalesReservation]]) -> None:
+                 reservations: Mapping[int, Sequence[Reservation]]) -> None:
         self.places = places
         self.free = {(p, place.location_id, place.batch_id): place.free
                      for p, rows in places.items() for place in rows}
@@ -95,13 +95,17 @@ class _Stock:
 
 
 def plan_picks(session: Session, errors: list[FieldError], warehouse_id: int,
-               wants: Sequence[Want], reservations: dict[int, list[SalesReservation]],
-               delivery_date: date, *, partial: bool = False) -> list[Pick]:
+               wants: Sequence[Want], reservations: Mapping[int, Sequence[Reservation]],
+               delivery_date: date, *, partial: bool = False,
+               places: dict[int, list[Place]] | None = None) -> list[Pick]:
     """The picks for ``wants``; refusals (``INSUFFICIENT_STOCK``,
     ``SERIAL_NOT_IN_LOCATION``, ``BATCH_EXPIRED`` …) go to ``errors`` at each want's path.
-    ``partial``: what can be picked when stock is short, without a refusal (suggestions)."""
-    stock = _Stock(stock_places(session, warehouse_id, {w.product_id for w in wants},
-                                delivery_date), reservations)
+    ``partial``: what can be picked when stock is short, without a refusal (suggestions);
+    ``places``: the stock places of the wants' products when already read."""
+    if places is None:
+        places = stock_places(session, warehouse_id, {w.product_id for w in wants},
+                              delivery_date)
+    stock = _Stock(places, reservations)
     sellable: set[int] = set()
     if any(w.serials for w in wants):
         sellable = set(session.scalars(select(Location.id).where(

@@ -18,9 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from openjxc.core.errors import ValidationFailed
 
@@ -66,6 +68,53 @@ def stock_places(session: Session, warehouse_id: int, product_ids: Iterable[int]
     return found
 
 
+class Reservation(Protocol):
+    """What reading a reservation row needs (a :class:`SalesReservation` or a
+    :class:`Reserved`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def order_line_id(self) -> int: ...
+    @property
+    def location_id(self) -> int: ...
+    @property
+    def batch_id(self) -> int: ...
+    @property
+    def quantity(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A reservation row as read, not to be changed through."""
+
+    id: int
+    order_line_id: int
+    location_id: int
+    batch_id: int
+    quantity: Decimal
+
+
+def places_and_reservations(session: Session, warehouse_id: int, product_ids: Iterable[int],
+                            line_ids: Sequence[int], today: date,
+                            ) -> tuple[dict[int, list[Place]], dict[int, list[Reserved]]]:
+    """:func:`stock_places` and :func:`reservations_of` (as read-only rows) in one
+    statement: what a delivery plans its picks from."""
+    places: dict[int, list[Place]] = {p: [] for p in set(product_ids)}
+    reserved: dict[int, list[Reserved]] = {i: [] for i in line_ids}
+    rows = session.execute(statements.places_and_reservations(), {
+        "products": sorted(places) or [0], "warehouse": warehouse_id,
+        "lines": sorted(reserved) or [0]})
+    for r in rows:
+        if r.kind != statements.PLACE_ROW:
+            reserved[r.order_line_id].append(Reserved(r.id, r.order_line_id, r.location_id,
+                                                      r.batch_id, r.quantity))
+        elif r.expires_on is None or r.expires_on >= today:
+            places[r.product_id].append(Place(r.location_id, r.batch_id, r.quantity,
+                                              r.reserved, r.expires_on))
+    return places, reserved
+
+
 def reservations_of(session: Session, line_ids: Sequence[int],
                     ) -> dict[int, list[SalesReservation]]:
     """Line → its reservation rows (one statement)."""
@@ -89,8 +138,11 @@ def reserve_lines(session: Session, warehouse_id: int, lines: Sequence[SalesOrde
                         key=lambda line: (line.product_id, line.id))
     if not open_lines:
         return
-    existing = reservations_of(session, [line.id for line in open_lines])
+    # A line holds reservation rows only while something is reserved for it.
+    existing = reservations_of(session, [line.id for line in open_lines
+                                         if line.reserved_quantity > 0])
     new: dict[tuple[int, int, int], Decimal] = {}
+    added: dict[int, Decimal] = {}
     for _round in range(ATTEMPTS):
         places = stock_places(session, warehouse_id, {line.product_id for line in open_lines},
                               today)
@@ -100,7 +152,7 @@ def reserve_lines(session: Session, warehouse_id: int, lines: Sequence[SalesOrde
         if reserve_many(session, [(line.product_id, place.location_id, place.batch_id, take)
                                   for line, place, take in plan]):
             for line, place, take in plan:
-                _reserved(existing, new, wants, line, place, take)
+                _reserved(existing, new, added, wants, line, place, take)
             break
         # Someone took some of it since we looked: one at a time, then look again.
         for line, place, take in plan:
@@ -109,11 +161,18 @@ def reserve_lines(session: Session, warehouse_id: int, lines: Sequence[SalesOrde
                         quantity=take, batch_id=place.batch_id)
             except ValidationFailed:
                 continue
-            _reserved(existing, new, wants, line, place, take)
+            _reserved(existing, new, added, wants, line, place, take)
     if new:  # one statement for the new rows (their ids are not needed here)
         session.execute(statements.insert_reservations(), [
             {"order_line_id": line_id, "location_id": location_id, "batch_id": batch_id,
              "quantity": quantity} for (line_id, location_id, batch_id), quantity in new.items()])
+    if added:  # the lines' totals in one statement; the loaded lines are as stored
+        session.execute(statements.add_reserved(),
+                        [{"lid": line_id, "qty": q} for line_id, q in added.items()])
+        for line in open_lines:
+            if line.id in added:
+                set_committed_value(line, "reserved_quantity",
+                                    line.reserved_quantity + added[line.id])
     session.flush()
 
 
@@ -138,12 +197,13 @@ def _plan(lines: Sequence[SalesOrderLine], wants: dict[int, Decimal],
 
 
 def _reserved(existing: dict[int, list[SalesReservation]],
-              new: dict[tuple[int, int, int], Decimal], wants: dict[int, Decimal],
-              line: SalesOrderLine, place: Place, quantity: Decimal) -> None:
+              new: dict[tuple[int, int, int], Decimal], added: dict[int, Decimal],
+              wants: dict[int, Decimal], line: SalesOrderLine, place: Place,
+              quantity: Decimal) -> None:
     """Book a reservation made: on the line, on its row for the place (a new one if none)."""
     wants[line.id] -= quantity
-    line.reserved_quantity += quantity
-    for row in existing[line.id]:
+    added[line.id] = added.get(line.id, Decimal(0)) + quantity
+    for row in existing.get(line.id, ()):
         if row.location_id == place.location_id and row.batch_id == place.batch_id:
             row.quantity += quantity
             return

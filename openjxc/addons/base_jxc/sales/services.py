@@ -26,6 +26,7 @@ from openjxc.core.i18n import _
 from openjxc.core.validation import check_decimal
 
 from ..stock.models import table_of
+from . import statements
 from .billing import InvoiceQuantityInput, invoice_sales_order, invoiceable
 from .confirmation import (
     Confirmation,
@@ -99,5 +100,6 @@ def record_return(session: Session, order_line_id: int | None, quantity: Decimal
                              "returned"), field=(*field, "quantity"),
             wanted=f"{quantity_.normalize():f}",
             left=f"{(row.delivered_quantity - row.returned_quantity).normalize():f}"))
+    session.execute(statements.mark_unbilled(), {"lines": [line.id]})
     session.refresh(line)
     return line

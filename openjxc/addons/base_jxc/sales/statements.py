@@ -12,13 +12,31 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, insert, select, tuple_, type_coerce, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import load_only
 
 from openjxc.core.models import Money, Quantity
 
 from ..catalog.models import Product
+from ..invoicing.balances import receivable_amounts
 from ..partners.models import Partner
-from ..stock.models import Batch, Location, StockBalance, table_of
+from ..policies.models import Policy
+from ..stock.models import COMPANY_LOCATIONS, Batch, Location, StockBalance, table_of
 from .models import (
     CLOSED,
     DELIVERED,
@@ -38,6 +56,47 @@ def lock_order() -> Any:
 
 
 @cache
+def lock_order_with_lines() -> Any:
+    """The order ``:id``, locked, and its lines in order (``None`` for an order without
+    any), all read afresh in one statement."""
+    return (select(SalesOrder, SalesOrderLine)
+            .outerjoin(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+            .where(SalesOrder.id == bindparam("id")).order_by(SalesOrderLine.position)
+            .with_for_update(of=SalesOrder).execution_options(populate_existing=True))
+
+
+@cache
+def lock_order_to_bill() -> Any:
+    """:func:`lock_order_with_lines` with the customer and each line's product (what
+    invoicing reads of them), so that invoicing finds them in the session instead of
+    reading them again."""
+    return (select(SalesOrder, Partner, SalesOrderLine, Product)
+            .join(Partner, Partner.id == SalesOrder.customer_id)
+            .outerjoin(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+            .outerjoin(Product, Product.id == SalesOrderLine.product_id)
+            .options(load_only(Partner.code, Partner.is_customer, Partner.is_supplier,
+                               Partner.currency, Partner.payment_terms_days),
+                     load_only(Product.name))
+            .where(SalesOrder.id == bindparam("id")).order_by(SalesOrderLine.position)
+            .with_for_update(of=SalesOrder).execution_options(populate_existing=True))
+
+
+@cache
+def lock_order_to_deliver() -> Any:
+    """:func:`lock_order_with_lines` with each line's product tracking, and the id of the
+    company's customer location the goods go to (NULL in a database from before it
+    existed)."""
+    customer = (select(Location.id).where(Location.code == COMPANY_LOCATIONS["customer"])
+                .scalar_subquery())
+    return (select(SalesOrder, customer.label("customer_location_id"), SalesOrderLine,
+                   Product.tracking)
+            .outerjoin(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
+            .outerjoin(Product, Product.id == SalesOrderLine.product_id)
+            .where(SalesOrder.id == bindparam("id")).order_by(SalesOrderLine.position)
+            .with_for_update(of=SalesOrder).execution_options(populate_existing=True))
+
+
+@cache
 def order_lines() -> Any:
     """The lines of order ``:order_id`` in order, read afresh."""
     return (select(SalesOrderLine).where(SalesOrderLine.order_id == bindparam("order_id"))
@@ -46,36 +105,90 @@ def order_lines() -> Any:
 
 @cache
 def set_order_state(delivered: bool) -> Any:
-    """Order ``:id`` to ``:state`` (and ``:delivered_at`` when ``delivered``)."""
+    """Order ``:oid`` delivered from: to ``:state`` (and ``:delivered_at`` when
+    ``delivered``), ``unbilled``."""
     order = table_of(SalesOrder)
-    values: dict[str, Any] = {"state": bindparam("state")}
+    # Goods were just delivered: some are not billed yet.
+    values: dict[str, Any] = {"state": bindparam("state"), "unbilled": true()}
     if delivered:
         values["delivered_at"] = bindparam("delivered_at", type_=order.c.delivered_at.type)
     return update(order).where(order.c.id == bindparam("oid")).values(**values)
 
 
 @cache
-def lock_customer() -> Any:
-    return (select(Partner).where(Partner.id == bindparam("id")).with_for_update()
-            .execution_options(populate_existing=True))
+def open_order() -> Any:
+    """Order ``:oid`` open from now on: ``:state``, confirmed at ``:at`` by ``:by``."""
+    order = table_of(SalesOrder)
+    return (update(order).where(order.c.id == bindparam("oid"))
+            .values(state=bindparam("state"),
+                    confirmed_at=bindparam("at", type_=order.c.confirmed_at.type),
+                    confirmed_by_id=bindparam("by"), closed_at=None))
 
 
 @cache
-def open_order_lines() -> Any:
-    """What customer ``:customer`` still owes on orders other than ``:excluding``: lines of
-    open orders, and of delivered or closed ones, not yet invoiced in full (returned
-    goods are never billed)."""
+def add_reserved() -> Any:
+    """Line ``:lid``: ``:qty`` more reserved."""
+    line = table_of(SalesOrderLine)
+    return (update(line).where(line.c.id == bindparam("lid"))
+            .values(reserved_quantity=line.c.reserved_quantity
+                    + bindparam("qty", type_=Quantity())))
+
+
+@cache
+def credit_terms() -> Any:
+    """Customer ``:id``'s credit limit and tolerance, locked (credit checks of one customer
+    take turns), with the stored text of policy ``:policy`` (NULL: its default)."""
+    policy = select(Policy.value).where(Policy.key == bindparam("policy")).scalar_subquery()
+    return (select(Partner.id, Partner.credit_limit, Partner.credit_tolerance,
+                   policy.label("policy"))
+            .where(Partner.id == bindparam("id")).with_for_update(of=Partner))
+
+
+@cache
+def exposure() -> Any:
+    """What customer ``:customer`` owes beyond order ``:excluding``: the lines not yet
+    invoiced in full of its open orders, and of its delivered or closed orders with goods
+    delivered and not billed (``unbilled``: never its whole history; returned goods are
+    never billed) — then one row of ``state`` ``"receivable"`` whose ``total`` is its open
+    receivables (``invoicing.balances.receivable_amounts``)."""
     line = SalesOrderLine
-    billable = case((SalesOrder.state.in_(OPEN_ORDER_STATES), line.quantity),
-                    else_=line.delivered_quantity)
-    return (select(line.quantity, line.delivered_quantity, line.invoiced_quantity,
-                   line.returned_quantity, line.unit_price, line.tax_rate, line.total,
-                   SalesOrder.state)
-            .join(SalesOrder, SalesOrder.id == line.order_id)
-            .where(SalesOrder.customer_id == bindparam("customer"),
-                   SalesOrder.state.in_((*OPEN_ORDER_STATES, DELIVERED, CLOSED)),
-                   SalesOrder.id != bindparam("excluding"),
-                   line.invoiced_quantity + line.returned_quantity < billable))
+    columns = (line.quantity, line.delivered_quantity, line.invoiced_quantity,
+               line.returned_quantity, line.unit_price, line.tax_rate, line.total,
+               SalesOrder.state)
+    customer: Any = bindparam("customer")
+    excluding: Any = bindparam("excluding")
+    billed = line.invoiced_quantity + line.returned_quantity
+    open_lines = (select(*columns).join(SalesOrder, SalesOrder.id == line.order_id)
+                  .where(SalesOrder.customer_id == customer,
+                         SalesOrder.state.in_(OPEN_ORDER_STATES),
+                         SalesOrder.id != excluding, billed < line.quantity))
+    unbilled_lines = (select(*columns).join(SalesOrder, SalesOrder.id == line.order_id)
+                      .where(SalesOrder.customer_id == customer,
+                             SalesOrder.unbilled == true(),
+                             SalesOrder.state.in_((DELIVERED, CLOSED)),
+                             SalesOrder.id != excluding, billed < line.delivered_quantity))
+    amounts = receivable_amounts()
+    nothing = null()
+    receivables = select(nothing, nothing, nothing, nothing, nothing, nothing,
+                         type_coerce(func.sum(amounts.c.amount), Money()),
+                         literal(RECEIVABLE_ROW))
+    return union_all(open_lines, unbilled_lines, receivables)
+
+
+#: The ``state`` of :func:`exposure`'s row of open receivables.
+RECEIVABLE_ROW = "receivable"
+
+
+@cache
+def mark_unbilled() -> Any:
+    """Orders of lines ``:lines``: ``unbilled`` as their lines now are."""
+    order, line = table_of(SalesOrder), table_of(SalesOrderLine)
+    left = (select(line.c.id).where(
+        line.c.order_id == order.c.id,
+        line.c.delivered_quantity > line.c.invoiced_quantity + line.c.returned_quantity)
+        .exists())
+    orders = select(line.c.order_id).where(line.c.id.in_(bindparam("lines", expanding=True)))
+    return update(order).where(order.c.id.in_(orders)).values(unbilled=left)
 
 
 @cache
@@ -96,6 +209,40 @@ def stock_places() -> Any:
 
 
 @cache
+def places_and_reservations() -> Any:
+    """:func:`stock_places` (rows of ``kind`` ``"place"``, same order) and the reservation
+    rows of lines ``:lines`` (``kind`` ``"reserved"``, by id), in one statement."""
+    nothing = null()
+    places = (select(literal(PLACE_ROW).label("kind"),
+                     StockBalance.product_id.label("product_id"),
+                     StockBalance.location_id.label("location_id"),
+                     StockBalance.batch_id.label("batch_id"),
+                     type_coerce(StockBalance.quantity, Quantity()).label("quantity"),
+                     type_coerce(StockBalance.reserved, Quantity()).label("reserved"),
+                     Batch.expires_on.is_(None).label("no_expiry"),
+                     Batch.expires_on.label("expires_on"), Batch.created_at.label("created_at"),
+                     type_coerce(nothing, Integer()).label("id"),
+                     type_coerce(nothing, Integer()).label("order_line_id"))
+              .join(Location, Location.id == StockBalance.location_id)
+              .outerjoin(Batch, Batch.id == StockBalance.batch_id)
+              .where(StockBalance.product_id.in_(bindparam("products", expanding=True)),
+                     StockBalance.warehouse_id == bindparam("warehouse"),
+                     Location.kind == "internal", StockBalance.quantity > 0))
+    reserved = (select(literal("reserved"), nothing, SalesReservation.location_id,
+                       SalesReservation.batch_id, SalesReservation.quantity, nothing, nothing,
+                       nothing, nothing, SalesReservation.id, SalesReservation.order_line_id)
+                .where(SalesReservation.order_line_id.in_(bindparam("lines", expanding=True))))
+    # A compound statement is ordered by the names of its columns (SQLite takes nothing
+    # else).
+    return union_all(places, reserved).order_by(*(literal_column(name) for name in (
+        "kind", "product_id", "no_expiry", "expires_on", "created_at", "location_id", "id")))
+
+
+#: The ``kind`` of :func:`places_and_reservations`' rows of stock.
+PLACE_ROW = "place"
+
+
+@cache
 def reservations_of() -> Any:
     return (select(SalesReservation)
             .where(SalesReservation.order_line_id.in_(bindparam("lines", expanding=True)))
@@ -109,9 +256,8 @@ def insert_reservations() -> Any:
 
 @cache
 def delete_reservations() -> Any:
-    return (delete(SalesReservation)
-            .where(SalesReservation.id.in_(bindparam("ids", expanding=True)))
-            .execution_options(synchronize_session=False))
+    table = table_of(SalesReservation)
+    return delete(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @cache

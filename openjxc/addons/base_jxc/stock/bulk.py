@@ -26,8 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Column, Integer, Table
@@ -84,7 +86,7 @@ class Upsert:
     """``INSERT … ON CONFLICT (key) DO UPDATE SET assign RETURNING returning``: ``rows``
     in ``columns`` order, sorted by key (rows are locked in that order: no deadlocks); the
     ``zeros`` columns are inserted as 0.  ``returning`` holds integer and decimal columns.
-    Result: the returned rows, as Python values."""
+    Result: the returned rows, as Python values (None when ``returning`` is empty)."""
 
     table: Table
     key: tuple[str, ...]
@@ -103,11 +105,17 @@ class Lock:
     PostgreSQL locks them with an upsert whose update changes nothing (as ``SELECT … FOR
     UPDATE`` would, and creating what is missing in the same statement); SQLite's writer
     holds the whole database from ``BEGIN IMMEDIATE`` on, so there they are read (and the
-    missing ones inserted)."""
+    missing ones inserted).
+
+    ``existing``: the caller read that every row exists (and rows of the table are never
+    deleted): PostgreSQL then takes them with ``SELECT … FOR UPDATE``, which writes
+    nothing — the upsert writes a new version of each row, which also makes a later update
+    in the same transaction check the row's foreign keys again."""
 
     table: Table
     columns: tuple[str, ...]
     keys: Sequence[Any]
+    existing: bool = False
 
     def as_upsert(self) -> Upsert:
         key, first = self.columns[0], self.columns[1]
@@ -123,8 +131,8 @@ def run(session: Session, operations: Sequence[Operation]) -> list[Any]:
     """Send ``operations`` (see the module), the result of each in order."""
     conn = connection(session)
     if is_postgresql(conn):
-        return _pg_run(conn, [op.as_upsert() if isinstance(op, Lock) else op
-                              for op in operations])
+        return _pg_run(conn, [op.as_upsert() if isinstance(op, Lock) and not op.existing
+                              else op for op in operations])
     return [_SQLITE[type(op)](conn, op) for op in operations]
 
 
@@ -147,9 +155,13 @@ def _sqlite_converter(table: Table, name: str) -> Callable[[Any], Any] | None:
 
     def scaled(value: Any) -> Any:
         # What ScaledDecimal.process_bind_param stores (quantize half-up, then shift the
-        # point), in one exact step: shifting the point never rounds.
+        # point), in one exact step: shifting the point never rounds.  Values the engine
+        # computed already have the column's places: the integer is then the shifted
+        # value itself, and rounding is needed only for the others.
         if type(value) is Decimal:
-            return int(value.scaleb(scale).to_integral_value(ROUND_HALF_UP))
+            shifted = value.scaleb(scale)
+            whole = int(shifted)
+            return whole if whole == shifted else int(shifted.to_integral_value(ROUND_HALF_UP))
         return fallback(value)  # None, an int, or a float (refused there)
 
     return scaled
@@ -166,32 +178,35 @@ def _sqlite_reader(table: Table, name: str) -> Callable[[Any], Any] | None:
     return column.type.dialect_impl(dialect).result_processor(dialect, None)
 
 
+@cache
+def _row_function(functions: tuple[Callable[[Any], Any] | None, ...],
+                  ) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """``row → tuple(f(value) …)`` for these functions (None: the value as it is), written
+    out as one expression: a loop over the columns of every row costs more than the
+    conversions themselves."""
+    names = {f"f{i}": f for i, f in enumerate(functions) if f is not None}
+    items = [f"f{i}(row[{i}])" if f is not None else f"row[{i}]"
+             for i, f in enumerate(functions)]
+    # The text is ours (positions only); eval is how a function is written out once.
+    return eval(f"lambda row: ({', '.join(items)},)", names)
+
+
 def _sqlite_rows(table: Table, columns: Sequence[str],
                  rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    converters = [(i, c) for i, c in enumerate(_sqlite_converter(table, n) for n in columns)
-                  if c is not None]
-    if not converters:
+    functions = tuple(_sqlite_converter(table, n) for n in columns)
+    if not any(functions):
         return [tuple(row) for row in rows]
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, convert in converters:
-            values[i] = convert(values[i])
-        out.append(tuple(values))
-    return out
+    convert = _row_function(functions)
+    return [convert(row) for row in rows]
 
 
 def _sqlite_read(table: Table, columns: Sequence[str],
                  rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    readers = [(i, r) for i, r in enumerate(_sqlite_reader(table, n) for n in columns)
-               if r is not None]
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, read in readers:
-            values[i] = read(values[i])
-        out.append(tuple(values))
-    return out
+    functions = tuple(_sqlite_reader(table, n) for n in columns)
+    if not any(functions):
+        return [tuple(row) for row in rows]
+    convert = _row_function(functions)
+    return [convert(row) for row in rows]
 
 
 # -- SQLite: one statement per operation -----------------------------------------------------
@@ -229,17 +244,22 @@ def _sqlite_update(conn: Connection, op: Update) -> int:
     return int(result.rowcount)
 
 
-def _sqlite_upsert(conn: Connection, op: Upsert) -> list[tuple[Any, ...]]:
+def _sqlite_upsert(conn: Connection, op: Upsert) -> list[tuple[Any, ...]] | None:
     one = "(" + ", ".join(["?"] * len(op.columns) + ["0"] * len(op.zeros)) + ")"
-    tail = (f"ON CONFLICT ({_names('sqlite', op.key)}) DO UPDATE SET {op.assign} "
-            f"RETURNING {_names('sqlite', op.returning)}")
+    conflict = f"ON CONFLICT ({_names('sqlite', op.key)}) DO UPDATE SET {op.assign}"
+    into = f"INSERT INTO {op.table.name} ({_names('sqlite', (*op.columns, *op.zeros))})"
+    if not op.returning:
+        if op.rows:
+            conn.exec_driver_sql(f"{into} VALUES {one} {conflict}",
+                                 _sqlite_rows(op.table, op.columns, op.rows))
+        return None
+    tail = f"{conflict} RETURNING {_names('sqlite', op.returning)}"
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(op.rows), SQLITE_VALUES_ROWS):
         chunk = _sqlite_rows(op.table, op.columns, op.rows[start:start + SQLITE_VALUES_ROWS])
-        sql = (f"INSERT INTO {op.table.name} ({_names('sqlite', (*op.columns, *op.zeros))}) "
-               f"VALUES {', '.join([one] * len(chunk))} {tail}")
-        flat = tuple(value for row in chunk for value in row)
-        out.extend(_sqlite_read(op.table, op.returning, conn.exec_driver_sql(sql, flat)))
+        sql = f"{into} VALUES {', '.join([one] * len(chunk))} {tail}"
+        flat = tuple(chain.from_iterable(chunk))
+        out.extend(_sqlite_read(op.table, op.returning, conn.exec_driver_sql(sql, flat).all()))
     return out
 
 
@@ -250,7 +270,7 @@ def _sqlite_lock(conn: Connection, op: Lock) -> list[tuple[Any, ...]]:
         chunk = tuple(op.keys[start:start + SQLITE_VALUES_ROWS])
         sql = (f"SELECT {_names('sqlite', op.columns)} FROM {op.table.name} "
                f"WHERE {key} IN ({', '.join('?' for _ in chunk)})")
-        out.extend(_sqlite_read(op.table, op.columns, conn.exec_driver_sql(sql, chunk)))
+        out.extend(_sqlite_read(op.table, op.columns, conn.exec_driver_sql(sql, chunk).all()))
     missing = sorted(set(op.keys).difference(r[0] for r in out))
     if missing:
         zeros = (Decimal(0),) * (len(op.columns) - 1)
@@ -275,10 +295,15 @@ def _arrays(tag: str, table: Table, names: Sequence[str]) -> str:
     return ", ".join(f"%({tag}c{i})s::{_pg_type(table, n)}[]" for i, n in enumerate(names))
 
 
-def _pg_part(tag: str, op: Insert | Update | Upsert) -> str:
+def _pg_part(tag: str, op: Insert | Update | Upsert | Lock) -> str:
     """The SQL of one operation, its parameters named after ``tag``."""
     q = _quote("postgresql")
     name = op.table.name
+    if isinstance(op, Lock):  # of rows known to exist (see Lock)
+        key = q(op.columns[0])
+        return (f"SELECT {_names('postgresql', op.columns)} FROM {name} "
+                f"WHERE {key} = ANY({_arrays(tag, op.table, op.columns[:1])}) "
+                f"ORDER BY {key} FOR UPDATE")
     if isinstance(op, Insert):
         fixed = "".join(f", %({tag}k{i})s::{_pg_type(op.table, n)}"
                         for i, n in enumerate(op.constants))
@@ -300,8 +325,8 @@ def _pg_part(tag: str, op: Insert | Update | Upsert) -> str:
             f"SELECT u.*{zeros} FROM unnest({_arrays(tag, op.table, op.columns)}) "
             f"AS u ({_names('postgresql', op.columns)}) "
             f"ORDER BY {_names('postgresql', op.key)} "
-            f"ON CONFLICT ({_names('postgresql', op.key)}) DO UPDATE SET {op.assign} "
-            f"RETURNING {_names('postgresql', op.returning)}")
+            f"ON CONFLICT ({_names('postgresql', op.key)}) DO UPDATE SET {op.assign}"
+            + (f" RETURNING {_names('postgresql', op.returning)}" if op.returning else ""))
 
 
 def _is_integer(table: Table, name: str) -> bool:
@@ -312,8 +337,10 @@ def _is_integer(table: Table, name: str) -> bool:
     return True
 
 
-def _shape(op: Insert | Update | Upsert) -> tuple[Any, ...]:
+def _shape(op: Insert | Update | Upsert | Lock) -> tuple[Any, ...]:
     """What the SQL of ``op`` depends on (everything but the rows)."""
+    if isinstance(op, Lock):
+        return (Lock, op.table, op.columns)
     if isinstance(op, Insert):
         return (Insert, op.table, op.columns, tuple(op.constants))
     if isinstance(op, Update):
@@ -325,7 +352,7 @@ def _shape(op: Insert | Update | Upsert) -> tuple[Any, ...]:
 _PG_STATEMENTS: dict[tuple[Any, ...], tuple[str, list[tuple[int, ...]]]] = {}
 
 
-def _pg_statement(operations: Sequence[Insert | Update | Upsert]
+def _pg_statement(operations: Sequence[Insert | Update | Upsert | Lock]
                   ) -> tuple[str, list[tuple[int, ...]]]:
     """One statement for ``operations``, and where each one's returned columns are in its
     result rows: ``op, <integer slots>, <decimal slots>`` (an update returns its count)."""
@@ -339,8 +366,10 @@ def _pg_statement(operations: Sequence[Insert | Update | Upsert]
         parts.append(f"o{n} AS ({_pg_part(f'o{n}', op)})")
         if isinstance(op, Update):
             outputs.append((n, [("count(*)", True)]))
-        elif isinstance(op, Upsert):
+        elif isinstance(op, Upsert) and op.returning:
             outputs.append((n, [(q(c), _is_integer(op.table, c)) for c in op.returning]))
+        elif isinstance(op, Lock):
+            outputs.append((n, [(q(c), _is_integer(op.table, c)) for c in op.columns]))
     ints = max([sum(1 for _c, i in cols if i) for _n, cols in outputs] or [0])
     decimals = max([sum(1 for _c, i in cols if not i) for _n, cols in outputs] or [0])
     selects = []
@@ -368,20 +397,48 @@ def _pg_statement(operations: Sequence[Insert | Update | Upsert]
     return known
 
 
-def _pg_run(conn: Connection, operations: Sequence[Insert | Update | Upsert]) -> list[Any]:
+def pg_array(values: Sequence[Any]) -> str | list[Any]:
+    """``values`` as the text of a PostgreSQL array (``{1,NULL,"a\\"b"}``), for a
+    parameter cast to the column's array type: psycopg adapts a list element by element in
+    Python (with a pattern search for each to decide on quoting) — ten times the work of
+    writing the text at once, and the server parses the same text either way.  Integers,
+    decimals, text and dates are written here; a list with anything else is left to the
+    driver."""
+    parts = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            parts.append("NULL")
+        elif kind is int or kind is Decimal:
+            parts.append(str(value))
+        elif kind is str:
+            parts.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif kind is date:
+            parts.append(value.isoformat())
+        else:
+            return list(values)
+    return "{" + ",".join(parts) + "}"
+
+
+def _pg_run(conn: Connection, operations: Sequence[Insert | Update | Upsert | Lock]
+            ) -> list[Any]:
     sql, slots = _pg_statement(operations)
     params: dict[str, Any] = {}
     for n, op in enumerate(operations):
+        if isinstance(op, Lock):
+            params[f"o{n}c0"] = pg_array(sorted(op.keys))
+            continue
         if isinstance(op, Update):
             width = len(op.columns) + (1 if op.guard is None else 2)
         else:
             width = len(op.columns)
         columns = list(zip(*op.rows, strict=True)) or [()] * width
-        params.update({f"o{n}c{i}": list(values) for i, values in enumerate(columns)})
+        params.update({f"o{n}c{i}": pg_array(values) for i, values in enumerate(columns)})
         if isinstance(op, Insert):
             params.update({f"o{n}k{i}": v for i, v in enumerate(op.constants.values())})
-    results: list[Any] = [None if isinstance(op, Insert) else [] for op in operations]
-    for row in conn.exec_driver_sql(sql, params):
+    results: list[Any] = [None if isinstance(op, Insert) or (
+        isinstance(op, Upsert) and not op.returning) else [] for op in operations]
+    for row in conn.exec_driver_sql(sql, params).all():
         n = row[0]
         results[n].append(tuple(row[i] for i in slots[n]))
     for n, op in enumerate(operations):

@@ -22,7 +22,6 @@ from openjxc.core.models import utcnow
 from openjxc.core.validation import check_decimal, check_text
 
 from . import bulk
-from .ids import allocate_ids
 from .lookups import (
     BATCH,
     DocumentFacts,
@@ -74,6 +73,8 @@ class CheckedDocument:
     lines: list[LineCheck]
     #: The ids the moves will have, in line order.
     move_ids: list[int]
+    #: What was read about the document (SQLite: its valuations and last keys too).
+    facts: DocumentFacts
 
 
 def check_lines(session: Session, lines: Sequence[MoveLine], *, move_date: date,
@@ -104,11 +105,11 @@ def check_document(session: Session, lines: Sequence[MoveLine], *, move_date: da
             checked.append(c)
     if errors:
         raise ValidationFailed(errors)
-    _resolve_batches(session, errors, checked, lines, move_date, allow_expired, field)
+    _resolve_batches(session, facts, errors, checked, lines, move_date, allow_expired, field)
     _follow_serials(session, errors, checked, field)
     if errors:
         raise ValidationFailed(errors)
-    return CheckedDocument(checked, facts.move_ids)
+    return CheckedDocument(checked, facts.move_ids, facts)
 
 
 #: The largest quantity and unit cost kept (scaled 64-bit integers on SQLite), as
@@ -206,9 +207,9 @@ class _Batch:
     expires_on: date | None
 
 
-def _resolve_batches(session: Session, errors: list[FieldError], checked: list[LineCheck],
-                     lines: Sequence[MoveLine], move_date: date, allow_expired: bool,
-                     field: str) -> None:
+def _resolve_batches(session: Session, facts: DocumentFacts, errors: list[FieldError],
+                     checked: list[LineCheck], lines: Sequence[MoveLine], move_date: date,
+                     allow_expired: bool, field: str) -> None:
     wanted = [(c, lines[c.index]) for c in checked
               if lines[c.index].batch_id or lines[c.index].batch_number]
     if not wanted:
@@ -255,7 +256,7 @@ def _resolve_batches(session: Session, errors: list[FieldError], checked: list[L
             c.batch_id = batch.id
     if created and not errors:
         rows = list(created.values())
-        ids = allocate_ids(session, BATCH, len(rows))
+        ids = facts.draw_ids(session, BATCH, len(rows))
         for batch, batch_id in zip(rows, ids, strict=True):
             batch.id = batch_id
         bulk.run(session, [bulk.Insert(

@@ -3,8 +3,10 @@
 One statement reads everything every document needs: its locations (with their
 warehouse's negative-stock rule), its products, the end of the last closed stock month and
 the primary keys its moves will get (drawn from the sequence on PostgreSQL; on SQLite, whose
-writer holds the database lock from ``BEGIN IMMEDIATE`` on, the highest id so far).
-Batches and serial units are read by a statement of their own when a document has some.
+writer holds the database lock from ``BEGIN IMMEDIATE`` on, the highest id so far — and
+there, under the same lock, the products' valuations and the highest serial and batch ids
+too, so posting needs no other read before it writes).  Batches and serial units are read
+by a statement of their own when a document has some.
 
 Statements are built once per backend and kept: building one costs more than running it.
 Lists travel as one array on PostgreSQL (``= ANY(:ids)``, ``unnest``), so the statement
@@ -13,41 +15,28 @@ text — and the plan the server keeps for it — does not change with the numbe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    ColumnElement,
-    CompoundSelect,
-    Integer,
-    Select,
-    String,
-    any_,
-    bindparam,
-    cast,
-    func,
-    literal,
-    literal_column,
-    null,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import JSON, ColumnElement, Select, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..catalog.models import Product
+from .bulk import pg_array
+from .ids import allocate_ids
 from .models import (
     Batch,
     Location,
     SerialNumber,
     StockMove,
     StockPeriod,
+    StockValuation,
     Warehouse,
     table_of,
 )
@@ -59,6 +48,7 @@ PERIOD = table_of(StockPeriod)
 BATCH = table_of(Batch)
 SERIAL = table_of(SerialNumber)
 MOVE = table_of(StockMove)
+VALUATION = table_of(StockValuation)
 
 
 @dataclass(frozen=True)
@@ -74,17 +64,6 @@ class ProductFacts(NamedTuple):
     id: int
     code: str
     tracking: str
-
-
-@dataclass
-class DocumentFacts:
-    """What a document's lines refer to, and the keys of its moves."""
-
-    places: dict[int, Place]
-    products: dict[int, ProductFacts]
-    #: The end of the last closed stock month (None: none closed).
-    closed: date | None
-    move_ids: list[int]
 
 
 def any_of(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
@@ -118,57 +97,124 @@ def _asked(rows: Any, pairs: set[tuple[int, str]] | Sequence[tuple[int, str]]) -
 
 # -- the document ----------------------------------------------------------------------------
 
+@dataclass
+class DocumentFacts:
+    """What a document's lines refer to, and the keys of its moves."""
+
+    places: dict[int, Place]
+    products: dict[int, ProductFacts]
+    #: The end of the last closed stock month (None: none closed).
+    closed: date | None
+    move_ids: list[int]
+    #: SQLite only — its writer holds the whole database from ``BEGIN IMMEDIATE`` on, so
+    #: what is read here stays true until commit: the products' valuations (quantity,
+    #: value, last unit cost; None where a product has none yet) and the highest serial
+    #: and batch ids so far.  PostgreSQL locks the valuations with the balances and draws
+    #: keys from the sequences.
+    valuations: dict[int, tuple[Decimal, Decimal, Decimal] | None] | None = None
+    last_ids: dict[str, int] = field(default_factory=dict)
+    #: PostgreSQL: the products that have a valuation row (rows are never deleted, so they
+    #: can be locked without an upsert; see :class:`.bulk.Lock`).
+    valued: set[int] = field(default_factory=set)
+
+    def draw_ids(self, session: Session, table: Table, count: int) -> list[int]:
+        """``count`` fresh keys of ``table`` (serials or batches) for this document."""
+        last = self.last_ids.get(table.name)
+        if last is None:
+            return allocate_ids(session, table, count)
+        self.last_ids[table.name] = last + count
+        return list(range(last + 1, last + count + 1))
+
+
 @cache
-def _document_statement(dialect: str) -> CompoundSelect[Any]:
-    """Rows tagged ``l`` (a location), ``p`` (a product) and ``m`` (move ids); every row
-    carries the end of the last closed month."""
-    closed = select(func.max(PERIOD.c.period_end)).scalar_subquery().label("closed")
-    no_int, no_text = cast(null(), Integer), cast(null(), String)
-    places = (select(literal("l").label("tag"), LOCATION.c.id, LOCATION.c.code,
-                     LOCATION.c.kind, LOCATION.c.warehouse_id,
-                     func.coalesce(WAREHOUSE.c.allow_negative, False).label("allow_negative"),
-                     closed)
-              .select_from(LOCATION.outerjoin(WAREHOUSE,
-                                              WAREHOUSE.c.id == LOCATION.c.warehouse_id))
-              .where(any_of(LOCATION.c.id, "places", dialect)))
-    products = (select(literal("p"), PRODUCT.c.id, PRODUCT.c.code, PRODUCT.c.tracking, no_int,
-                       cast(False, Boolean), closed)
-                .where(any_of(PRODUCT.c.id, "products", dialect)))
+def _document_sql(dialect: str) -> str:
+    """Rows tagged ``l`` (a location), ``p`` (a product, with its valuation on SQLite and
+    whether it has one on PostgreSQL), ``c`` (the end of the last closed month), ``m``
+    (move ids) and, on SQLite, ``s`` and ``b`` (the highest serial and batch ids).  Plain
+    SQL on the driver: the statement is the same for every document, and compiling or even
+    looking up a SQLAlchemy statement costs more than SQLite takes to run it."""
     if dialect == "postgresql":
-        moves = (select(literal("m"), cast(literal_column("nextval(s.seq)"), Integer),
-                        no_text, no_text, no_int, cast(False, Boolean), closed)
-                 .select_from(text(f"(SELECT pg_get_serial_sequence('{MOVE.name}', 'id')"
-                                   f"::regclass AS seq) AS s, generate_series(1, :moves)")
-                              .bindparams(bindparam("moves", type_=Integer))))
-    else:
-        moves = select(literal("m"), func.coalesce(func.max(MOVE.c.id), 0), no_text,
-                       no_text, no_int, cast(False, Boolean), closed)
-    return union_all(places, products, moves)
+        return (
+            f"SELECT 'l'::text, l.id::bigint, l.code::text, l.kind::text, l.warehouse_id, "
+            f"coalesce(w.allow_negative, false) "
+            f"FROM {LOCATION.name} l LEFT JOIN {WAREHOUSE.name} w ON w.id = l.warehouse_id "
+            f"WHERE l.id = ANY(%(places)s::integer[]) "
+            f"UNION ALL SELECT 'p', p.id, p.code, p.tracking, NULL, v.product_id IS NOT NULL "
+            f"FROM {PRODUCT.name} p LEFT JOIN {VALUATION.name} v ON v.product_id = p.id "
+            f"WHERE p.id = ANY(%(products)s::integer[]) "
+            f"UNION ALL SELECT 'c', NULL, to_char(max(period_end), 'YYYY-MM-DD'), NULL, NULL, NULL "
+            f"FROM {PERIOD.name} "
+            f"UNION ALL SELECT 'm', nextval(s.seq), NULL, NULL, NULL, NULL "
+            f"FROM (SELECT pg_get_serial_sequence('{MOVE.name}', 'id')::regclass AS seq) AS s, "
+            f"generate_series(1, %(moves)s)")
+    return (
+        f"SELECT 'l', l.id, l.code, l.kind, l.warehouse_id, coalesce(w.allow_negative, 0), "
+        f"NULL, NULL, NULL "
+        f"FROM {LOCATION.name} l LEFT JOIN {WAREHOUSE.name} w ON w.id = l.warehouse_id "
+        f"WHERE l.id IN (SELECT value FROM json_each(?1)) "
+        f"UNION ALL SELECT 'p', p.id, p.code, p.tracking, v.product_id, NULL, v.quantity, "
+        f"v.value, v.last_unit_cost FROM {PRODUCT.name} p "
+        f"LEFT JOIN {VALUATION.name} v ON v.product_id = p.id "
+        f"WHERE p.id IN (SELECT value FROM json_each(?2)) "
+        f"UNION ALL SELECT 'c', NULL, max(period_end), NULL, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {PERIOD.name} "
+        + "".join(f"UNION ALL SELECT '{tag}', coalesce(max(id), 0), NULL, NULL, NULL, NULL, "
+                  f"NULL, NULL, NULL FROM {table.name} "
+                  for tag, table in (("m", MOVE), ("s", SERIAL), ("b", BATCH))))
 
 
 def read_document(session: Session, *, place_ids: set[int], product_ids: set[int],
                   moves: int) -> DocumentFacts:
     """The document's places and products (unknown ids are left out), the closed month,
-    and ``moves`` fresh move ids — in one statement."""
+    and ``moves`` fresh move ids — in one statement (on SQLite with the valuations and the
+    highest serial and batch ids: see :class:`DocumentFacts`)."""
     conn = session.connection()
     dialect = conn.dialect.name
     facts = DocumentFacts({}, {}, None, [])
-    drawn: list[int] = []
-    for tag, key, code, kind, warehouse_id, allow_negative, closed in conn.execute(
-            _document_statement(dialect),
-            {"places": list(place_ids), "products": list(product_ids), "moves": moves}):
-        facts.closed = closed
-        if tag == "l":
-            facts.places[key] = Place(key, code, kind, warehouse_id, bool(allow_negative))
-        elif tag == "p":
-            facts.products[key] = ProductFacts(key, code, kind)
-        else:
-            drawn.append(key)
+    places, products = facts.places, facts.products
     if dialect == "postgresql":
-        facts.move_ids = drawn
-    else:
-        facts.move_ids = list(range(drawn[0] + 1, drawn[0] + moves + 1))
+        rows = conn.exec_driver_sql(_document_sql(dialect), {
+            "places": pg_array(list(place_ids)), "products": pg_array(list(product_ids)),
+            "moves": moves}).all()
+        for tag, key, code, kind, warehouse_id, allow_negative in rows:
+            if tag == "m":
+                facts.move_ids.append(key)
+            elif tag == "l":
+                places[key] = Place(key, code, kind, warehouse_id, bool(allow_negative))
+            elif tag == "p":
+                products[key] = ProductFacts(key, code, kind)
+                if allow_negative:
+                    facts.valued.add(key)
+            elif code is not None:
+                facts.closed = date.fromisoformat(code)
+        return facts
+    valuations: dict[int, tuple[Decimal, Decimal, Decimal] | None] = {}
+    facts.valuations = valuations
+    rows = conn.exec_driver_sql(_document_sql(dialect), (
+        json.dumps(list(place_ids)), json.dumps(list(product_ids)))).all()
+    for tag, key, code, kind, warehouse_id, allow_negative, quantity, value, cost in rows:
+        if tag == "p":
+            products[key] = ProductFacts(key, code, kind)
+            valuations[key] = None if warehouse_id is None else (
+                _scaled(quantity, _QUANTITY), _scaled(value, _MONEY), _scaled(cost, _COST))
+        elif tag == "l":
+            places[key] = Place(key, code, kind, warehouse_id, bool(allow_negative))
+        elif tag == "c":
+            facts.closed = None if code is None else date.fromisoformat(code)
+        elif tag == "m":
+            facts.move_ids = list(range(key + 1, key + moves + 1))
+        else:
+            facts.last_ids[SERIAL.name if tag == "s" else BATCH.name] = key
     return facts
+
+
+def _scaled(value: int, exponent: int) -> Decimal:
+    """A scaled integer as SQLite keeps :class:`~openjxc.core.models.ScaledDecimal`."""
+    return Decimal(value).scaleb(exponent)
+
+
+_QUANTITY, _MONEY, _COST = (-VALUATION.c[name].type.scale  # type: ignore[attr-defined]
+                             for name in ("quantity", "value", "last_unit_cost"))
 
 
 def load_places(session: Session, ids: Sequence[int]) -> dict[int, Place]:

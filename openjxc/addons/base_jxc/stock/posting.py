@@ -1,22 +1,32 @@
 """Posting moves into the ledger: the one door every change of stock goes through.
 
 :func:`post_moves` validates a whole document's lines against the database, then writes
-in a fixed number of set-based statements, whatever the number of lines:
+in a fixed number of set-based statements, whatever the number of lines.  The work comes
+in three steps, in this order:
 
-1. one read (:mod:`.lookups`): the document's locations, products, the last closed month
-   and the ids its moves will get; then its batches and serial units, if it has any;
-2. balances change by atomic increments (``INSERT … ON CONFLICT DO UPDATE SET quantity =
-   quantity + excluded.quantity RETURNING quantity``) — never read-modify-write — and a
-   result below zero where the warehouse forbids it refuses the whole document; the
-   products' valuations (moving weighted average) are locked in the same round trip;
-3. moves are costed in memory, then written with the new serial units, the serials they
-   carried, the guarded relocation of existing units (``UPDATE … WHERE location_id =
-   :from``: a concurrent delivery of the same unit finds it gone and is refused) and the
-   new valuations.
+1. **Read** (:mod:`.lookups`, :mod:`.checks`): one statement brings the document's
+   locations (with their warehouse's negative-stock rule), its products, the end of the
+   last closed month and the ids its moves will get; on SQLite — whose writer holds the
+   whole database from ``BEGIN IMMEDIATE`` on, so nothing read can change before commit —
+   the products' valuations and the highest serial and batch ids come with it.  Batches
+   and serial units are read by one more statement each when the document has some; new
+   batches are created here.  Every line is checked (all errors at once), and serial
+   units are followed line by line in memory.
+2. **Lock**: balances change by atomic increments (``INSERT … ON CONFLICT DO UPDATE SET
+   quantity = quantity + excluded.quantity RETURNING quantity``) — never
+   read-modify-write — and a result below zero where the warehouse forbids it refuses the
+   whole document here, before anything else is written.  On PostgreSQL the products'
+   valuations (moving weighted average) are locked in the same round trip, in product
+   order (``SELECT … FOR UPDATE`` when they all exist, else an upsert that creates the
+   missing ones).
+3. **Write**: moves are costed in memory, then written with the new serial units, the
+   serials they carried, the guarded relocation of existing units (``UPDATE … WHERE
+   location_id = :from``: a concurrent delivery of the same unit finds it gone and the
+   document is refused) and the valuations that changed.
 
-On PostgreSQL steps 2 and 3 are one statement each (:mod:`.bulk`), so a document costs
-three round trips whatever its size.  Everything happens inside a savepoint: a refusal
-leaves nothing behind.
+On PostgreSQL steps 2 and 3 are one statement each (:mod:`.bulk`), so a document of
+untracked goods costs three round trips whatever its size; on SQLite it costs four
+statements.  Everything happens inside a savepoint: a refusal leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ from openjxc.core.models import utcnow
 from . import bulk
 from .checks import CheckedDocument, LineCheck, check_document
 from .events import StockMovesPosted
-from .ids import allocate_ids
+from .lookups import DocumentFacts
 from .models import (
     PHYSICAL_KINDS,
     SerialNumber,
@@ -176,24 +186,38 @@ def _write(session: Session, document: CheckedDocument, *, move_date: date, orig
            field: str) -> PostingResult:
     """Two round trips on PostgreSQL, whatever the document: balances and valuations are
     taken (a refusal for negative stock comes here, before anything else is written), then
-    moves, serial units and valuations are written together."""
-    checked, move_ids = document.lines, document.move_ids
+    moves, serial units and valuations are written together.  On SQLite the valuations
+    were read with the document, under the writer lock: its first statement here is the
+    balances'."""
+    checked, move_ids, facts = document.lines, document.move_ids, document.facts
     deltas = _balance_deltas(checked)
-    balances, locked = bulk.run(session, [
-        bulk.Upsert(BALANCE, _BALANCE_KEY, (*_BALANCE_KEY, "warehouse_id", "quantity"),
-                    [(*key, warehouse_id, delta)
-                     for key, (warehouse_id, delta, _first) in sorted(deltas.items())],
-                    assign=f"quantity = {BALANCE.name}.quantity + excluded.quantity",
-                    returning=(*_BALANCE_KEY, "quantity"), zeros=("reserved",)),
-        bulk.Lock(VALUATION, _VALUATION_COLUMNS, sorted({c.product_id for c in checked}))])
+    increments = bulk.Upsert(
+        BALANCE, _BALANCE_KEY, (*_BALANCE_KEY, "warehouse_id", "quantity"),
+        [(*key, warehouse_id, delta)
+         for key, (warehouse_id, delta, _first) in sorted(deltas.items())],
+        assign=f"quantity = {BALANCE.name}.quantity + excluded.quantity",
+        returning=(*_BALANCE_KEY, "quantity"), zeros=("reserved",))
+    valuations: dict[int, _Valuation]
+    if facts.valuations is None:
+        products = sorted({c.product_id for c in checked})
+        balances, locked = bulk.run(session, [increments, bulk.Lock(
+            VALUATION, _VALUATION_COLUMNS, products, existing=facts.valued.issuperset(products))])
+        valuations = {r[0]: _Valuation(r[1], r[2], r[3]) for r in locked}
+        if len(valuations) < len(products):  # a row read as there is not: create it
+            missing = sorted(set(products).difference(valuations))
+            (created,) = bulk.run(session, [bulk.Lock(VALUATION, _VALUATION_COLUMNS, missing)])
+            valuations.update((r[0], _Valuation(r[1], r[2], r[3])) for r in created)
+    else:
+        (balances,) = bulk.run(session, [increments])
+        valuations = {p: _Valuation(*v) if v is not None else _Valuation(ZERO, ZERO, ZERO, True)
+                      for p, v in facts.valuations.items()}
     _refuse_negative(balances, deltas, field)
-    valuations = {r[0]: _Valuation(r[1], r[2], r[3]) for r in locked}
     now = utcnow()
     for c in checked:
         if c.new_serials:
             cost = c.unit_cost if c.unit_cost is not None else valuations[c.product_id].average()
             c.new_serial_cost = _round(cost)
-    new_serials, serial_rows = _new_serials(session, checked)
+    new_serials, serial_rows = _new_serials(session, facts, checked)
     move_rows = []
     for c, move_id in zip(checked, move_ids, strict=True):
         value, unit_cost = _cost(c, valuations[c.product_id], new_serials)
@@ -207,9 +231,11 @@ def _write(session: Session, document: CheckedDocument, *, move_date: date, orig
         bulk.Insert(MOVE, _MOVE_COLUMNS, move_rows, {
             "move_date": move_date, "origin_type": origin_type, "origin_id": origin_id,
             "reference": reference, "created_by_id": user_id, "created_at": now}),
-        bulk.Update(VALUATION, "product_id", _VALUATION_COLUMNS[1:],
+        # Written whole, created where missing (SQLite did not create them when it read).
+        bulk.Upsert(VALUATION, ("product_id",), _VALUATION_COLUMNS,
                     [(p, v.quantity, v.value, v.last_unit_cost)
-                     for p, v in valuations.items() if v.changed()])]
+                     for p, v in sorted(valuations.items()) if v.changed()],
+                    assign=_VALUATION_ASSIGN, returning=())]
     if serial_rows or links:
         operations += [
             bulk.Insert(SERIAL, _SERIAL_COLUMNS, serial_rows,
@@ -227,14 +253,19 @@ def _write(session: Session, document: CheckedDocument, *, move_date: date, orig
     return PostingResult(move_ids=move_ids, values=[c.value or ZERO for c in checked])
 
 
+_VALUATION_ASSIGN = ", ".join(f"{name} = excluded.{name}" for name in _VALUATION_COLUMNS[1:])
+
+
 @dataclass
 class _Valuation:
     quantity: Decimal
     value: Decimal
     last_unit_cost: Decimal
+    #: Not in the database yet (SQLite: it is created when written).
+    missing: bool = False
 
     def __post_init__(self) -> None:
-        self._read = (self.quantity, self.value, self.last_unit_cost)
+        self._read = None if self.missing else (self.quantity, self.value, self.last_unit_cost)
 
     def average(self) -> Decimal:
         if self.quantity > 0:
@@ -284,7 +315,7 @@ def _refuse_negative(balances: list[tuple[Any, ...]], deltas: _Deltas, field: st
         raise ValidationFailed(errors)
 
 
-def _new_serials(session: Session, checked: list[LineCheck]
+def _new_serials(session: Session, facts: DocumentFacts, checked: list[LineCheck]
                  ) -> tuple[dict[tuple[int, str], tuple[int, Decimal]], list[tuple[Any, ...]]]:
     """The serial units arriving for the first time: (product, number) → (id, cost), and
     their rows — each created where the document leaves it (a unit received and moved on
@@ -292,7 +323,7 @@ def _new_serials(session: Session, checked: list[LineCheck]
     count = sum(len(c.new_serials) for c in checked)
     if not count:
         return {}, []
-    ids = iter(allocate_ids(session, SERIAL, count))
+    ids = iter(facts.draw_ids(session, SERIAL, count))
     made: dict[tuple[int, str], tuple[int, Decimal]] = {}
     rows: dict[tuple[int, str], list[Any]] = {}
     for c in checked:
