@@ -1,5 +1,5 @@
 """service_orders through GraphQL: the queries, and the contribution (mutations in
-:mod:`.api_mutations`, settings in :mod:`.api_settings`).
+:mod:`.api_mutations` and :mod:`.api_work`, settings in :mod:`.api_settings`).
 
 ``serviceOrders`` (filtered, sorted, paged), ``serviceOrder(number:)``, ``myServiceOrders``
 (the technician's phone: open orders assigned to me or to a team of mine, by due time),
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from strawberry.types import Info
 
 from openjxc.addons.base_jxc.catalog.api import Product
@@ -84,7 +84,10 @@ def service_orders(info: Info[Any, Any], filter: ServiceOrderFilter | None = Non
                    ) -> Connection[ServiceOrder]:
     row = models.ServiceOrder
     stmt = select(row)
-    if filter is not None:
+    if filter is not None and any("\x00" in (text or "") for text in (
+            filter.customer_code, filter.assignee, filter.search)):
+        stmt = stmt.where(false())  # nothing stored holds a NUL (and PostgreSQL refuses it)
+    elif filter is not None:
         if filter.state is not None:
             stmt = stmt.where(row.state == filter.state.value)
         if filter.type is not None:
@@ -112,6 +115,8 @@ def service_orders(info: Info[Any, Any], filter: ServiceOrderFilter | None = Non
 
 
 def service_order(info: Info[Any, Any], number: str) -> ServiceOrder | None:
+    if "\x00" in number:
+        return None
     found = get_session(info).scalar(select(models.ServiceOrder).where(
         models.ServiceOrder.number == number[:MAX_SEARCH].strip()))
     return ServiceOrder.from_row(found) if found is not None else None

@@ -35,9 +35,10 @@ MANAGE = "service.settings.manage"
 
 def _code_id(session: Session, errors: list[FieldError], model: Any, code: str,
              at: str, message: object) -> int | None:
-    text = (code or "").strip()[:64]
+    before = len(errors)
+    text = settings.typed_key(errors, code, at)
     found = session.scalar(select(model.id).where(model.code == text)) if text else None
-    if found is None:
+    if found is None and len(errors) == before:
         errors.append(FieldError("NOT_FOUND", message, field=at, code=text))
     return found
 

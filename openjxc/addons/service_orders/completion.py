@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from openjxc.core.validation import check_text
 from .events import ServiceOrderClosed, ServiceOrderCompleted
 from .models import CLOSED, DONE, IN_PROGRESS, ServiceLabour, ServiceOrder, ServicePart
 from .orders import advance, load_order, order_devices
+from .records import is_web_url
 
 ORIGIN = "service.order"
 PART_SOURCE = "ServicePart"
@@ -107,8 +107,7 @@ def check_signature(errors: list[FieldError], url: object) -> str:
             return ""
         return text
     checked = check_text(errors, text, "signatureUrl", max_length=MAX_URL)
-    parts = urlsplit(checked)
-    if checked and (parts.scheme not in ("http", "https") or not parts.netloc):
+    if checked and not is_web_url(checked):
         errors.append(FieldError(
             "INVALID_URL", _("A signature is an http(s) URL or a PNG, JPEG, GIF or WebP "
                              "data: URL"), field="signatureUrl"))

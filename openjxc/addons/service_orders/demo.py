@@ -19,13 +19,9 @@ from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import Category, Product
 from openjxc.addons.base_jxc.partners.models import Partner
-from openjxc.addons.base_jxc.sales.models import SalesDelivery, SalesOrder
 from openjxc.addons.base_jxc.stock.models import (
-    Location,
     SerialNumber,
     StockBalance,
-    StockMove,
-    StockMoveSerial,
     Warehouse,
 )
 from openjxc.addons.base_jxc.stock.posting import MoveLine, post_moves
@@ -39,6 +35,7 @@ from openjxc.core.env import Environment
 from openjxc.core.models import utcnow
 from openjxc.core.security import create_user
 
+from .checks import serial_holders
 from .completion import close_order, complete_order
 from .orders import DeviceInput, assign_order, cancel_order, create_order, start_order
 from .records import LabourInput, PartInput, record_work
@@ -143,24 +140,18 @@ def _stock_vans(session: Session, staff: dict[str, int]) -> list[int]:
 
 def _delivered_units(session: Session) -> list[tuple[int, int]]:
     """``(serial id, customer id)`` of units the demo delivered and still with the
-    customer, one per customer first."""
+    customer who holds them now (a unit returned and sold again counts for its last
+    buyer), one per customer first."""
     customer = company_location(session, "customer").id
-    rows = session.execute(
-        select(SerialNumber.id, SalesOrder.customer_id)
-        .join(StockMoveSerial, StockMoveSerial.serial_id == SerialNumber.id)
-        .join(StockMove, StockMove.id == StockMoveSerial.move_id)
-        .join(SalesDelivery, SalesDelivery.id == StockMove.origin_id)
-        .join(SalesOrder, SalesOrder.id == SalesDelivery.order_id)
-        .join(Location, Location.id == SerialNumber.location_id)
-        .where(StockMove.origin_type == "sales.delivery", Location.id == customer)
-        .order_by(SerialNumber.id)).all()
-    seen: set[int] = set()
+    at_customers = list(session.scalars(select(SerialNumber.id).where(
+        SerialNumber.location_id == customer).order_by(SerialNumber.id)))
+    holders = serial_holders(session, at_customers)
     first: list[tuple[int, int]] = []
     rest: list[tuple[int, int]] = []
-    for serial_id, customer_id in rows:
-        if serial_id in seen:
+    for serial_id in at_customers:
+        if serial_id not in holders:
             continue
-        seen.add(serial_id)
+        customer_id = holders[serial_id]
         (rest if customer_id in {c for _s, c in first} else first).append(
             (serial_id, customer_id))
     return first + rest

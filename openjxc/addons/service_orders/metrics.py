@@ -6,8 +6,9 @@
   with them.
 * **First-time-fix rate** of a period: of the repair orders completed in it, the share
   after which none of their devices (a serial unit; for a product without serials, the
-  same product at the same customer) was reported for repair again within 30 days.
-  None when there was no repair.
+  same product at the same customer) was reported for repair again within 30 days (a
+  repair order cancelled since — a duplicate, a mistake — does not count).  None when
+  there was no repair.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from sqlalchemy.orm import Session
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 
-from .models import CLOSED, DONE, ServiceLabour, ServiceOrder, ServiceOrderDevice, ServicePart
+from .models import (
+    CANCELLED,
+    CLOSED,
+    DONE,
+    ServiceLabour,
+    ServiceOrder,
+    ServiceOrderDevice,
+    ServicePart,
+)
 
 FIX_WINDOW = timedelta(days=30)
 MAX_DAYS = 3700
@@ -123,7 +132,8 @@ def first_time_fix_rate(session: Session, start: date, end: date) -> FixRate:
     for order_id, reported_at, serial_id, product_id, customer_id in session.execute(
             select(ServiceOrder.id, ServiceOrder.reported_at, *device_key)
             .join(ServiceOrderDevice, ServiceOrderDevice.order_id == ServiceOrder.id)
-            .where(ServiceOrder.type == "repair", ServiceOrder.reported_at > earliest)):
+            .where(ServiceOrder.type == "repair", ServiceOrder.reported_at > earliest,
+                   ServiceOrder.state != CANCELLED)):
         key = ("s", serial_id) if serial_id is not None else ("p", product_id, customer_id)
         later[key].append((order_id, reported_at))
     fixed = 0

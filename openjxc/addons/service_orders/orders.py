@@ -38,6 +38,7 @@ from openjxc.core.i18n import _
 from openjxc.core.models import utcnow
 from openjxc.core.validation import check_decimal, check_text
 
+from .checks import check_planned_date, check_reported_at, with_other_customer
 from .events import ServiceOrderCancelled, ServiceOrderCreated
 from .models import (
     ASSIGNED,
@@ -133,18 +134,14 @@ def create_order(session: Session, *, type: str, customer_id: int | None,
     description = check_text(errors, description, "description", max_length=1000)
     customer = _customer(session, errors, customer_id)
     _site(session, errors, address_id, customer)
-    if planned_date is not None and (not isinstance(planned_date, date)
-                                     or isinstance(planned_date, datetime)):
-        errors.append(FieldError("INVALID", _("Must be a date"), field="plannedDate"))
-    if reported_at is not None and (not isinstance(reported_at, datetime)
-                                    or reported_at.tzinfo is None):
-        errors.append(FieldError("INVALID", _("Must be a time with its time zone"),
-                                 field="reportedAt"))
-    rows = _devices(session, errors, devices)
+    check_planned_date(session, errors, planned_date)
+    reported = check_reported_at(errors, reported_at) or utcnow().astimezone(UTC)
+    # A delivery lists what it delivered, however many units: its own checks bound it.
+    rows = _devices(session, errors, devices, customer,
+                    limit=None if source == "delivery" else MAX_DEVICES)
     if errors:
         raise ValidationFailed(errors)
     assert customer is not None
-    reported = (reported_at or utcnow()).astimezone(UTC)
     order = ServiceOrder(
         number=next_document_number(session, ServiceOrder.number, NUMBER_PREFIX), type=type,
         priority=priority, source=source, state=NEW, customer_id=customer.id,
@@ -201,11 +198,13 @@ def _site(session: Session, errors: list[FieldError], address_id: object,
 
 
 def _devices(session: Session, errors: list[FieldError], devices: Sequence[DeviceInput],
+             customer: Partner | None, *, limit: int | None = MAX_DEVICES,
              ) -> list[tuple[int, int | None, Decimal]]:
-    """``(product id, serial id, quantity)`` per device, checked."""
-    if len(devices) > MAX_DEVICES:
+    """``(product id, serial id, quantity)`` per device, checked: a serial unit must be
+    with this customer (or with no known one)."""
+    if limit is not None and len(devices) > limit:
         errors.append(FieldError("INVALID", _("At most {max} devices"), field="devices",
-                                 max=MAX_DEVICES))
+                                 max=limit))
         return []
     serial_ids = [d.serial_id for d in devices
                   if isinstance(d.serial_id, int) and not isinstance(d.serial_id, bool)]
@@ -213,6 +212,8 @@ def _devices(session: Session, errors: list[FieldError], devices: Sequence[Devic
         select(SerialNumber.id, SerialNumber.product_id, SerialNumber.number,
                Location.kind).join(Location, Location.id == SerialNumber.location_id)
         .where(SerialNumber.id.in_(serial_ids)))} if serial_ids else {}
+    elsewhere = with_other_customer(session, list(found),
+                                    customer.id if customer is not None else None)
     product_ids = {d.product_id for d in devices if d.serial_id is None
                    and isinstance(d.product_id, int) and not isinstance(d.product_id, bool)}
     known = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids)))
@@ -230,6 +231,11 @@ def _devices(session: Session, errors: list[FieldError], devices: Sequence[Devic
                 errors.append(FieldError(
                     "SERIAL_NOT_AT_CUSTOMER",
                     _("Serial number {serial} is not with a customer"),
+                    field=(*at, "serialNumber"), serial=serial.number))
+            elif serial.id in elsewhere:
+                errors.append(FieldError(
+                    "SERIAL_NOT_AT_CUSTOMER",
+                    _("Serial number {serial} is with another customer"),
                     field=(*at, "serialNumber"), serial=serial.number))
             elif serial.id in seen:
                 errors.append(FieldError("SERIAL_DUPLICATED",
@@ -273,9 +279,7 @@ def assign_order(session: Session, order_id: object, *, assignee_id: int | None 
           and session.get(ServiceTeamMember, (team_id, assignee_id)) is None):
         errors.append(FieldError("INVALID", _("The technician is not a member of the team"),
                                  field="username"))
-    if planned_date is not None and (not isinstance(planned_date, date)
-                                     or isinstance(planned_date, datetime)):
-        errors.append(FieldError("INVALID", _("Must be a date"), field="plannedDate"))
+    check_planned_date(session, errors, planned_date)
     if errors:
         raise ValidationFailed(errors)
     order = load_order(session, order_id)

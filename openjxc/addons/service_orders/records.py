@@ -34,6 +34,7 @@ from openjxc.core.i18n import _
 from openjxc.core.models import utcnow
 from openjxc.core.validation import check_decimal, check_text
 
+from .checks import with_other_customer
 from .events import ServicePartReplaced
 from .models import (
     IN_PROGRESS,
@@ -45,6 +46,7 @@ from .models import (
 )
 from .orders import STATE_LABELS, load_order, order_devices
 from .settings import check_user, labour_rate, van_of
+from .van_batches import at_part, split_by_batch
 
 ORIGIN = "service.order"
 MAX_ATTACHMENTS = 20
@@ -76,13 +78,23 @@ class PartInput:
 def check_url(errors: list[FieldError], url: object, at: str | tuple[str, ...]) -> str:
     """An http(s) URL of at most 1000 characters, else an error."""
     text = check_text(errors, url, at, max_length=1000, required=True)
-    if text:
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors.append(FieldError("INVALID_URL", _("Only http and https URLs are allowed"),
-                                     field=at))
-            return ""
+    if text and not is_web_url(text):
+        errors.append(FieldError("INVALID_URL", _("Only http and https URLs are allowed"),
+                                 field=at))
+        return ""
     return text
+
+
+def is_web_url(text: str) -> bool:
+    """An absolute http(s) URL with a host and no blank or control character (which
+    ``urlsplit`` would silently drop, or choke on: ``http://[x`` raises)."""
+    if any(c <= " " or c == "\x7f" for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def record_work(session: Session, order_id: object, *, note: str = "",
@@ -218,13 +230,21 @@ def _fit_parts(session: Session, order: ServiceOrder, record: ServiceRecord,
     customer = company_location(session, "customer").id
     quarantine = warehouse_location(session, van.warehouse_id, "quarantine").id
     hosts = _hosts(session, order, parts)
-    removed = _removed_units(session, parts, customer)
-    fitted = post_moves(session, [
-        MoveLine(product_id=p.product_id, quantity=p.quantity,  # type: ignore[arg-type]
-                 from_location_id=van.id, to_location_id=customer,
-                 serials=list(p.serials), note=order.number)
-        for p in parts], origin_type=ORIGIN, origin_id=order.id, reference=order.number,
-        user_id=user_id, field="parts")
+    removed = _removed_units(session, parts, customer, order.customer_id)
+    today = business_today(session)
+    pieces = split_by_batch(session, van.id,
+                            [(p.product_id, p.quantity) for p in parts],  # type: ignore[misc]
+                            products, today)
+    try:
+        fitted = post_moves(session, [
+            MoveLine(product_id=parts[piece.part].product_id,  # type: ignore[arg-type]
+                     quantity=piece.quantity, batch_id=piece.batch_id,
+                     from_location_id=van.id, to_location_id=customer,
+                     serials=list(parts[piece.part].serials), note=order.number)
+            for piece in pieces], origin_type=ORIGIN, origin_id=order.id,
+            reference=order.number, user_id=user_id, field="parts")
+    except ValidationFailed as exc:
+        raise ValidationFailed([at_part(e, pieces) for e in exc.errors]) from None
     swaps = [(i, removed[i]) for i in sorted(removed)]
     back = post_moves(session, [
         MoveLine(product_id=parts[i].product_id,  # type: ignore[arg-type]
@@ -234,14 +254,13 @@ def _fit_parts(session: Session, order: ServiceOrder, record: ServiceRecord,
         reference=order.number, user_id=user_id, field="parts") if swaps else None
     back_moves = dict(zip((i for i, _u in swaps), back.move_ids, strict=True)) if back else {}
     fitted_ids = _fitted_serial_ids(session, parts)
-    today = business_today(session)
-    for i, (part, move_id, value) in enumerate(zip(parts, fitted.move_ids, fitted.values,
-                                                   strict=True)):
-        product = products[part.product_id]  # type: ignore[index]
+    for piece, move_id, value in zip(pieces, fitted.move_ids, fitted.values, strict=True):
+        i = piece.part
+        product = products[parts[i].product_id]  # type: ignore[index]
         unit = removed.get(i)
         session.add(ServicePart(
             order_id=order.id, record_id=record.id, product_id=product.id,
-            quantity=part.quantity, move_id=move_id, cost=value,
+            quantity=piece.quantity, move_id=move_id, cost=value,
             unit_price=product.list_price, tax_rate=product.tax_rate,
             fitted_serial_id=fitted_ids[i], removed_serial_id=unit.id if unit else None,
             removed_move_id=back_moves.get(i), host_serial_id=hosts[i]))
@@ -281,8 +300,9 @@ class _Unit:
 
 
 def _removed_units(session: Session, parts: Sequence[PartInput], customer: int,
-                   ) -> dict[int, _Unit]:
-    """The faulty unit of each swap, which must be with a customer."""
+                   customer_id: int) -> dict[int, _Unit]:
+    """The faulty unit of each swap, which must be with the order's customer (or with no
+    known one)."""
     wanted = [(i, p) for i, p in enumerate(parts) if p.removed_serial is not None]
     if not wanted:
         return {}
@@ -293,6 +313,7 @@ def _removed_units(session: Session, parts: Sequence[PartInput], customer: int,
     by_key = {(r.product_id, r.number): r for r in rows}
     kinds = {i: k for i, k in session.execute(select(Location.id, Location.kind).where(
         Location.id.in_({r.location_id for r in rows})))} if rows else {}
+    elsewhere = with_other_customer(session, [r.id for r in rows], customer_id)
     found: dict[int, _Unit] = {}
     errors = []
     for i, part in wanted:
@@ -301,6 +322,10 @@ def _removed_units(session: Session, parts: Sequence[PartInput], customer: int,
         if row is None or kinds.get(row.location_id) != "customer":
             errors.append(FieldError("SERIAL_NOT_AT_CUSTOMER",
                                      _("Serial number {serial} is not with a customer"),
+                                     field=("parts", str(i), "removedSerial"), serial=number))
+        elif row.id in elsewhere:
+            errors.append(FieldError("SERIAL_NOT_AT_CUSTOMER",
+                                     _("Serial number {serial} is with another customer"),
                                      field=("parts", str(i), "removedSerial"), serial=number))
         else:
             found[i] = _Unit(row.id, row.number)

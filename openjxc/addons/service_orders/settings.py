@@ -8,6 +8,7 @@ entry copies the rates of the day, so a change applies to what comes after it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -78,6 +79,16 @@ def check_choice(errors: list[FieldError], value: object, choices: Sequence[str]
     return value
 
 
+def typed_key(errors: list[FieldError], value: str | None, field: str | tuple[str, ...],
+              max_length: int = 64) -> str:
+    """A code, number or username as typed, stripped and cut to ``max_length``; "" with
+    an error when it holds a NUL character — no stored key does, and PostgreSQL refuses
+    one in a query (a server error instead of a clear answer)."""
+    before = len(errors)
+    text = check_text(errors, value, field, max_length=sys.maxsize)  # NUL: refused there
+    return "" if len(errors) > before else text[:max_length]
+
+
 def check_user(session: Session, errors: list[FieldError], user_id: object,
                field: str | tuple[str, ...]) -> int | None:
     """An active user's id, else an error."""
@@ -95,14 +106,14 @@ def user_id_by_name(session: Session, errors: list[FieldError], username: str | 
     """The id of the active user called ``username`` (None when none was named)."""
     from openjxc.core.security.users import username_key
 
-    name = (username or "").strip()
+    name = typed_key(errors, username, field)
     if not name:
         return None
-    found = session.scalar(select(User.id).where(User.username_key == username_key(name[:64]),
+    found = session.scalar(select(User.id).where(User.username_key == username_key(name),
                                                  User.active))
     if found is None:
         errors.append(FieldError("NOT_FOUND", _("Unknown user {username}"), field=field,
-                                 username=name[:64]))
+                                 username=name))
     return found
 
 
@@ -158,7 +169,10 @@ def set_labour_rate(session: Session, *, type: str, rate: Decimal, internal_rate
     check_choice(errors, type, TYPES, "type")
     rate_ = check_decimal(errors, rate, "rate", places=2)
     internal = check_decimal(errors, internal_rate, "internalRate", places=2)
-    tax = check_decimal(errors, tax_rate, "taxRate", places=4, maximum=Decimal(1))
+    # Invoicing takes rates from 0 up to, not including, 100 %: a rate of 1 would make
+    # every order of the type impossible to complete.
+    tax = check_decimal(errors, tax_rate, "taxRate", places=4, maximum=Decimal(1),
+                        maximum_exclusive=True)
     if errors:
         raise ValidationFailed(errors)
     assert rate_ is not None and internal is not None and tax is not None
