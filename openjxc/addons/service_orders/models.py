@@ -168,10 +168,11 @@ class ServicePart(Base):
     #: The list price when it was fitted (billed when parts are not covered).
     unit_price: Mapped[Decimal] = mapped_column(UnitCost())
     tax_rate: Mapped[Decimal] = mapped_column(Rate())
+    #: Indexed: a unit's archive lists the orders that fitted it or took it out.
     fitted_serial_id: Mapped[int | None] = mapped_column(ForeignKey("jxc_serial.id"),
-                                                         nullable=True)
+                                                         nullable=True, index=True)
     removed_serial_id: Mapped[int | None] = mapped_column(ForeignKey("jxc_serial.id"),
-                                                          nullable=True)
+                                                          nullable=True, index=True)
     removed_move_id: Mapped[int | None] = mapped_column(ForeignKey("jxc_stock_move.id"),
                                                         nullable=True)
     #: The device (of the order) the part was fitted to.
