@@ -23,6 +23,7 @@ from openjxc.graphql import mutation
 from openjxc.graphql.payloads import run_service
 
 from . import models
+from .api_access import require_own_order
 from .api_lookups import (
     caller_id,
     code_id,
@@ -167,8 +168,11 @@ class ServiceOrderStartPayload:
 
 def service_order_start(info: Info[Any, Any], input: ServiceOrderStartInput,
                         ) -> ServiceOrderStartPayload:
-    order, errors = run_service(info, lambda s: start_order(
-        s, order_pk(input.id), user_id=caller_id(info)), ServiceError)
+    def start(session: Session) -> models.ServiceOrder:
+        require_own_order(info, session, order_pk(input.id))
+        return start_order(session, order_pk(input.id), user_id=caller_id(info))
+
+    order, errors = run_service(info, start, ServiceError)
     return ServiceOrderStartPayload(service_order=node_of(order), errors=errors)
 
 

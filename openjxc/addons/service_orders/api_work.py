@@ -22,6 +22,7 @@ from openjxc.graphql.payloads import run_posting, run_service
 from openjxc.graphql.scoping import require_scope
 
 from . import models
+from .api_access import require_own_order, require_own_van
 from .api_lookups import (
     caller_id,
     code_id,
@@ -109,11 +110,15 @@ def service_order_record(info: Info[Any, Any], input: ServiceOrderRecordInput,
                                    serials=part.serials, removed_serial=part.removed_serial,
                                    host_serial_id=host))
         refuse(errors)
+        order_id = order_pk(input.id)
+        require_own_order(info, session, order_id)
+        require_own_van(info, technician)
+        for line in labour:
+            require_own_van(info, line.technician_id)
         van = van_of(session, technician if technician is not None else me)
         if parts and van is not None:
             # A user limited to some warehouses takes parts only out of vans among them.
             require_scope(info, "warehouse", van.warehouse_id)
-        order_id = order_pk(input.id)
         record_work(session, order_id, note=input.note,
                     attachment_urls=input.attachment_urls, minutes=input.minutes,
                     labour=labour, parts=parts, technician_id=technician, user_id=me)
@@ -141,10 +146,14 @@ class ServiceOrderCompletePayload:
 
 def service_order_complete(info: Info[Any, Any], input: ServiceOrderCompleteInput,
                            ) -> ServiceOrderCompletePayload:
+    def complete(session: Session) -> models.ServiceOrder:
+        require_own_order(info, session, order_pk(input.id))
+        return complete_order(session, order_pk(input.id), user_id=caller_id(info))
+
     order, errors = run_posting(
-        info, lambda s: complete_order(s, order_pk(input.id), user_id=caller_id(info)),
-        ServiceError, scope="serviceOrderComplete", idempotency_key=input.idempotency_key,
-        request=input, encode=encode_order, decode=decode_order)
+        info, complete, ServiceError, scope="serviceOrderComplete",
+        idempotency_key=input.idempotency_key, request=input, encode=encode_order,
+        decode=decode_order)
     return ServiceOrderCompletePayload(service_order=node_of(order), errors=errors)
 
 
@@ -168,9 +177,13 @@ class ServiceOrderClosePayload:
 
 def service_order_close(info: Info[Any, Any], input: ServiceOrderCloseInput,
                         ) -> ServiceOrderClosePayload:
-    order, errors = run_service(info, lambda s: close_order(
-        s, order_pk(input.id), rating=input.rating, comment=input.comment,
-        signature_url=input.signature_url, user_id=caller_id(info)), ServiceError)
+    def close(session: Session) -> models.ServiceOrder:
+        require_own_order(info, session, order_pk(input.id))
+        return close_order(session, order_pk(input.id), rating=input.rating,
+                           comment=input.comment, signature_url=input.signature_url,
+                           user_id=caller_id(info))
+
+    order, errors = run_service(info, close, ServiceError)
     return ServiceOrderClosePayload(service_order=node_of(order), errors=errors)
 
 

@@ -19,7 +19,7 @@ from openjxc.addons.service_orders.orders import (
     start_order,
 )
 from openjxc.addons.service_orders.records import LabourInput, PartInput, record_work
-from openjxc.graphql import to_global_id
+from openjxc.graphql import from_global_id, to_global_id
 
 TECHNICIAN = {"service.order.read", "service.order.work", "service.order.complete",
               "catalog.product.read", "partner.partner.read", "stock.level.read"}
@@ -300,3 +300,35 @@ def test_the_service_report_prints_in_both_languages_with_a_safe_signature(
     assert world.order(inline).state == "closed"
     with world.uow(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(models.ServiceRecord)) == 2
+
+
+def test_a_technician_works_only_on_their_own_or_their_teams_orders(
+        world: ServiceWorld) -> None:
+    """tech1 and tech2 share team T1; tech3 is in no team with them.  A dispatcher (who
+    may assign orders) acts on any order; a technician only on theirs, and records only
+    their own work and parts out of their own van."""
+    ids = world.ids
+
+    def assigned(**assign: Any) -> str:
+        order = world.run(lambda s: create_order(s, type="maintenance",
+                                                 customer_id=ids["C1"]))
+        world.run(lambda s: assign_order(s, order.id, **assign))
+        return to_global_id("ServiceOrder", order.id)
+
+    theirs = assigned(assignee_id=ids["tech3"])
+    team = assigned(team_id=ids["T1"])
+    tech1 = world.api("tech1", permissions=TECHNICIAN)
+    tech1.refused(START, {"id": theirs}, code="FORBIDDEN")
+    assert world.order(int(from_global_id(theirs)[1])).state == "assigned"
+    assert tech1.ok(START, {"id": team})["serviceOrderStart"]["errors"] == []
+    note = {"id": team, "note": "换滤芯", "minutes": 30}
+    tech1.refused(RECORD, {"input": {**note, "technician": "tech2"}}, code="FORBIDDEN")
+    tech1.refused(RECORD, {"input": {**note, "labour": [{"username": "tech3", "hours": "1"}]}},
+                  code="FORBIDDEN")
+    assert tech1.ok(RECORD, {"input": note})["serviceOrderRecord"]["errors"] == []
+    tech1.refused(COMPLETE, {"id": theirs}, code="FORBIDDEN")
+    # The dispatcher may do it all, for anyone.
+    manager = world.api("manager")
+    assert manager.ok(START, {"id": theirs})["serviceOrderStart"]["errors"] == []
+    assert manager.ok(RECORD, {"input": {"id": theirs, "note": "代录", "technician": "tech3"}}
+                      )["serviceOrderRecord"]["errors"] == []
