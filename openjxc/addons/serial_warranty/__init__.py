@@ -62,12 +62,14 @@ def register_roles() -> Sequence[RoleTemplate]:
 def register_event_handlers() -> Sequence[Any]:
     from openjxc.addons.base_jxc.returns.events import ReturnReceived
     from openjxc.addons.base_jxc.sales.events import SalesDelivered
+    from openjxc.addons.base_jxc.stock.events import StockMovesPosted
     from openjxc.core.events import Subscription
 
-    from .warranties import on_return_received, on_sales_delivered
+    from .warranties import on_moves_posted, on_return_received, on_sales_delivered
 
     return [Subscription(SalesDelivered, on_sales_delivered, phase="transaction"),
-            Subscription(ReturnReceived, on_return_received, phase="transaction")]
+            Subscription(ReturnReceived, on_return_received, phase="transaction"),
+            Subscription(StockMovesPosted, on_moves_posted, phase="transaction")]
 
 
 @hookimpl

@@ -1,7 +1,9 @@
 """``SerialNumber.archive``: a device's whole life (设备档案) in one query, fetched with a
 constant number of statements however long its history (and however many units a list
 asks it for: one DataLoader batch).  Each section needs the permission of the documents it
-shows; the service_warranty bridge adds ``DeviceArchive.serviceOrders``."""
+shows; a user limited to some warehouses sees only the moves touching them, as in
+``stockMoves`` (and the receipts, sales and returns of those moves); the service_warranty
+bridge adds ``DeviceArchive.serviceOrders``."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from openjxc.addons.base_jxc.stock.api_scoping import warehouse_scope
 from openjxc.addons.base_jxc.stock.api_types import SerialNumber, StockMove
 from openjxc.graphql import field, get_session
 
@@ -99,7 +102,8 @@ class DeviceArchive:
 
 def _archives(info: Info[Any, Any]) -> Any:
     def batch(serial_ids: list[int]) -> list[DeviceArchive]:
-        found = services.device_archives(get_session(info), serial_ids)
+        found = services.device_archives(get_session(info), serial_ids,
+                                         warehouse_ids=warehouse_scope(info))
         return [DeviceArchive(serial_id=a.serial_id, _archive=a) for a in found]
 
     return info.context.loaders.get("warranty.archive", batch)

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 import strawberry
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
@@ -176,20 +176,31 @@ class WarrantyFilter:
     ends_to: date | None = None
 
 
+def _searchable(text: str | None) -> str | None:
+    """``text`` (blanks around it ignored) as it may be looked up; None when no stored
+    code can match it: a NUL character (PostgreSQL refuses it in a parameter) or longer
+    than any code (never cut down: a prefix would match another unit)."""
+    text = (text or "").strip()
+    return text if "\x00" not in text and len(text) <= MAX_SEARCH else None
+
+
 def _filtered(session: Session, stmt: Select[Any], f: WarrantyFilter) -> Select[Any]:
     w = WarrantyRow
+    codes = [c for c in (f.customer_code, f.product_code, f.serial_number) if c]
+    if any(_searchable(c) is None for c in codes):
+        return stmt.where(false())
     if f.status is not None:
         stmt = stmt.where(services.status_condition(f.status.value,
                                                     f.on or business_today(session)))
     if f.customer_code:
         stmt = stmt.where(w.customer_id.in_(select(PartnerRow.id).where(
-            PartnerRow.code == f.customer_code[:MAX_SEARCH])))
+            PartnerRow.code == _searchable(f.customer_code))))
     if f.product_code:
         stmt = stmt.where(w.product_id.in_(select(ProductRow.id).where(
-            ProductRow.code == f.product_code[:MAX_SEARCH])))
+            ProductRow.code == _searchable(f.product_code))))
     if f.serial_number:
         stmt = stmt.where(w.serial_id.in_(select(SerialRow.id).where(
-            SerialRow.number == f.serial_number[:MAX_SEARCH])))
+            SerialRow.number == _searchable(f.serial_number))))
     if f.ends_from is not None:
         stmt = stmt.where(w.end_date >= f.ends_from)
     if f.ends_to is not None:
@@ -225,10 +236,13 @@ def warranty_check(info: Info[Any, Any], serial_number: str,
     """The current warranty of the unit with this number (of this product, when several
     products use the number: else the most recently issued); null without one."""
     session = get_session(info)
-    units = select(SerialRow.id).where(SerialRow.number == serial_number[:MAX_SEARCH])
-    if product_code:
+    number, product = _searchable(serial_number), _searchable(product_code)
+    if not number or product is None:
+        return None
+    units = select(SerialRow.id).where(SerialRow.number == number)
+    if product:
         units = units.where(SerialRow.product_id.in_(select(ProductRow.id).where(
-            ProductRow.code == product_code[:MAX_SEARCH])))
+            ProductRow.code == product)))
     found = services.current_warranties(session, list(session.scalars(units.limit(100))))
     if not found:
         return None

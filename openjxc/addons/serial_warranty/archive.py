@@ -11,7 +11,7 @@ statements for any number of units and moves (:func:`device_archives`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,7 +25,12 @@ from openjxc.addons.base_jxc.partners.models import Partner
 from openjxc.addons.base_jxc.purchase.models import PurchaseOrder, PurchaseReceipt
 from openjxc.addons.base_jxc.returns.models import ReturnLine, ReturnLineSerial, ReturnRequest
 from openjxc.addons.base_jxc.sales.models import SalesDelivery, SalesOrder
-from openjxc.addons.base_jxc.stock.models import SerialNumber, StockMove, StockMoveSerial
+from openjxc.addons.base_jxc.stock.models import (
+    Location,
+    SerialNumber,
+    StockMove,
+    StockMoveSerial,
+)
 
 from .models import Fitment, Warranty, WarrantyExtension
 
@@ -86,18 +91,27 @@ class Archive:
     fitments: list[FitmentEntry] = field(default_factory=list)
 
 
-def device_archives(session: Session, serial_ids: Sequence[int]) -> list[Archive]:
-    """The archive of each unit, in the order asked (seven statements at most)."""
+def device_archives(session: Session, serial_ids: Sequence[int], *,
+                    warehouse_ids: Collection[int] | None = None) -> list[Archive]:
+    """The archive of each unit, in the order asked (seven statements at most).
+
+    ``warehouse_ids``: for a user limited to those warehouses, only the moves touching
+    one of them — and the receipts, deliveries and returns those moves belong to — as
+    base_jxc's ``stockMoves`` shows them (None: everything)."""
     archives = {i: Archive(serial_id=i) for i in serial_ids}
     wanted = sorted(archives)
     if not wanted:
         return []
+    moves = (select(StockMoveSerial.serial_id, StockMove)
+             .join(StockMove, StockMove.id == StockMoveSerial.move_id)
+             .where(StockMoveSerial.serial_id.in_(wanted)))
+    if warehouse_ids is not None:
+        mine = select(Location.id).where(Location.warehouse_id.in_(sorted(warehouse_ids)))
+        moves = moves.where(or_(StockMove.from_location_id.in_(mine),
+                                StockMove.to_location_id.in_(mine)))
     origins: dict[str, set[int]] = defaultdict(set)
-    for serial_id, move in session.execute(
-            select(StockMoveSerial.serial_id, StockMove)
-            .join(StockMove, StockMove.id == StockMoveSerial.move_id)
-            .where(StockMoveSerial.serial_id.in_(wanted))
-            .order_by(StockMove.move_date, StockMove.id)):
+    for serial_id, move in session.execute(moves.order_by(StockMove.move_date,
+                                                          StockMove.id)):
         archives[serial_id].moves.append(move)
         if move.origin_id is not None:
             origins[move.origin_type].add(move.origin_id)

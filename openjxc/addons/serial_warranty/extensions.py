@@ -34,12 +34,14 @@ from openjxc.core.validation import check_decimal
 
 from .events import WarrantyExtended
 from .models import Warranty, WarrantyExtension
-from .months import expiring_from, extended_end
+from .months import add_months, expiring_from, extended_end, months_left
 from .policies import MAX_MONTHS
 
 SOURCE_TYPE = "WarrantyExtension"
 ORIGIN_TYPE = "warranty.extension"
 CENT = Decimal("0.01")
+#: The last sale day a fresh term of the longest extension still ends within the calendar.
+LAST_SALE_DAY = add_months(date.max, -MAX_MONTHS)
 
 
 def extend_warranty(session: Session, serial_id: int | None, months: int,
@@ -75,6 +77,8 @@ def extend_warranty(session: Session, serial_id: int | None, months: int,
             errors.append(FieldError("WARRANTY_VOID",
                                      _("The warranty of {number} is void and cannot be "
                                        "extended"), field="serialId", number=found.number))
+        elif isinstance(day, date):
+            _check_dates(errors, warranty, months, day)
     default_rate = found.tax_rate if found is not None else Decimal(0)
     rate = default_rate if tax_rate is None else tax_rate
     money = check_decimal(errors, price, "price", places=2)  # billed as it is stored
@@ -111,3 +115,17 @@ def extend_warranty(session: Session, serial_id: int | None, months: int,
             warranty_id=warranty.id, serial_id=warranty.serial_id, extension_id=extension.id,
             invoice_id=invoice.id, end_date=warranty.end_date))
     return extension
+
+
+def _check_dates(errors: list[FieldError], warranty: Warranty, months: object,
+                 day: date) -> None:
+    """An extension is sold from the unit's delivery on (not before there was a warranty,
+    nor so late that its end falls off the calendar — year 9999 — which would fail)."""
+    if not warranty.delivered_on <= day <= LAST_SALE_DAY:
+        errors.append(FieldError("INVALID", _("The sale date must lie between the delivery "
+                                               "on {delivered} and {last}"), field="soldOn",
+                                 delivered=warranty.delivered_on, last=LAST_SALE_DAY))
+    elif (isinstance(months, int) and 0 < months <= MAX_MONTHS
+          and day <= warranty.end_date and months > months_left(warranty.end_date)):
+        errors.append(FieldError("INVALID", _("Months must be between 1 and {max}"),
+                                 field="months", max=months_left(warranty.end_date)))

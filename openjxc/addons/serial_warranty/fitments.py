@@ -28,10 +28,12 @@ from .models import Fitment
 FITTING_RELATIONS = ("accessory_of", "spare_part_of")
 
 
-def _units(session: Session, ids: list[int | None]) -> dict[int, tuple[str, int]]:
+def _units(session: Session, ids: list[int | None]) -> dict[int, tuple[str, int, date]]:
+    """``{id: (number, product id, received on)}``."""
     wanted = sorted({i for i in ids if i})
-    return {row.id: (row.number, row.product_id) for row in session.execute(
-        select(SerialNumber.id, SerialNumber.number, SerialNumber.product_id)
+    return {row.id: (row.number, row.product_id, row.received_on) for row in session.execute(
+        select(SerialNumber.id, SerialNumber.number, SerialNumber.product_id,
+               SerialNumber.received_on)
         .where(SerialNumber.id.in_(wanted)))} if wanted else {}
 
 
@@ -48,10 +50,11 @@ def _related(session: Session, accessory_product_id: int, host_product_id: int) 
         ProductRelation.related_id == host_product_id).limit(1)) is not None
 
 
-def _day(session: Session, errors: list[FieldError], on: date | None) -> date | None:
+def _day(session: Session, errors: list[FieldError], on: date | None,
+         field: str) -> date | None:
     day = business_today(session) if on is None else on
     if not isinstance(day, date):
-        errors.append(FieldError("INVALID", _("Give a date"), field="on"))
+        errors.append(FieldError("INVALID", _("Give a date"), field=field))
         return None
     return day
 
@@ -65,7 +68,7 @@ def fit_accessory(session: Session, host_serial_id: int | None,
     needs no catalog relation); used by :func:`swap_fitment`.
     """
     errors: list[FieldError] = []
-    day = _day(session, errors, on)
+    day = _day(session, errors, on, "fittedOn")
     units = _units(session, [host_serial_id, accessory_serial_id])
     host = units.get(host_serial_id or 0)
     accessory = units.get(accessory_serial_id or 0)
@@ -86,6 +89,11 @@ def fit_accessory(session: Session, host_serial_id: int | None,
             "NOT_RELATED", _("{accessory} cannot be fitted to {host}: the catalog does not "
                              "list its product as an accessory or spare part of the host's"),
             field="accessorySerial", accessory=accessory[0], host=host[0]))
+    for unit in (host, accessory):
+        if day < unit[2]:  # a unit is fitted only once it was in the company's hands
+            errors.append(FieldError("INVALID", _("{serial} was received on {received} and "
+                                                   "cannot be fitted before"),
+                                     field="fittedOn", serial=unit[0], received=unit[2]))
     current = _fitted(session, accessory_serial_id)
     if current is not None:
         fitted_to = _units(session, [current.host_serial_id]).get(current.host_serial_id)
@@ -105,7 +113,7 @@ def remove_accessory(session: Session, accessory_serial_id: int | None, *,
                      on: date | None = None) -> Fitment:
     """Take an accessory unit off the host it is fitted to, on ``on`` (default: today)."""
     errors: list[FieldError] = []
-    day = _day(session, errors, on)
+    day = _day(session, errors, on, "removedOn")
     units = _units(session, [accessory_serial_id])
     accessory = units.get(accessory_serial_id or 0)
     if accessory is None:
@@ -119,7 +127,7 @@ def remove_accessory(session: Session, accessory_serial_id: int | None, *,
                                  field="accessorySerial", accessory=accessory[0]))
     elif day is not None and day < current.fitted_on:
         errors.append(FieldError("INVALID", _("It cannot come off before it was fitted on "
-                                               "{fitted}"), field="on",
+                                               "{fitted}"), field="removedOn",
                                  fitted=current.fitted_on))
     if errors:
         raise ValidationFailed(errors)

@@ -25,6 +25,8 @@ RETURNED = "returned"
 #: ``Warranty.void_reason`` of a warranty replaced by a new delivery of the same unit
 #: (it came back some other way than a customer return).
 REDELIVERED = "redelivered"
+#: ``Warranty.void_reason`` of a delivery whose move was reversed (entered by mistake).
+REVERSED = "reversed"
 DEFAULT_ALERT_DAYS = 30
 
 _LIVE = text("voided_on IS NULL")

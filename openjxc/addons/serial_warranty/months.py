@@ -25,6 +25,15 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+#: The last index (year × 12 + month − 1) a date can hold: December 9999.
+_LAST_MONTH = date.max.year * 12 + date.max.month - 1
+
+
+def months_left(day: date) -> int:
+    """How many months ``day`` may still be moved forward by (the calendar ends in 9999)."""
+    return _LAST_MONTH - (day.year * 12 + day.month - 1)
+
+
 def term_end(start: date, months: int) -> date:
     """The last day of a term of ``months`` starting on ``start``: start + months − 1 day."""
     return add_months(start, months) - timedelta(days=1)
@@ -51,4 +60,6 @@ def replay_extensions(base_end: date, extensions: Iterable[tuple[int, date]]) ->
 def expiring_from(end: date, alert_days: int) -> date:
     """The first day a warranty ending on ``end`` counts as expiring: the status rule
     ``end − day < alert_days`` holds from ``end − alert_days + 1`` on (never for 0)."""
+    if end == date.max and alert_days < 1:
+        return end  # the calendar's last day; no later day exists to be expiring on
     return end - timedelta(days=alert_days - 1)

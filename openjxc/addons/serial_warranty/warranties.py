@@ -7,7 +7,8 @@ Rules (docs/pro.md):
   delivery date, with the policy's terms copied (:func:`issue_warranties`, called in the
   delivery's transaction by :func:`on_sales_delivered`);
 * a returned unit's warranty is void (``void_reason="returned"``); sold again, the unit
-  gets a new one (:func:`on_return_received`);
+  gets a new one (:func:`on_return_received`); so is the warranty of a delivery whose
+  move was reversed (``"reversed"``, :func:`on_moves_posted`);
 * an installation restarts warranties whose terms say so (:func:`record_installation`);
 * **back-fill**: a unit that is at a customer location because of a sales delivery (its
   last move) and has no live warranty gets one from that delivery's date under the
@@ -30,18 +31,19 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from openjxc.addons.base_jxc.catalog.models import Product
 from openjxc.addons.base_jxc.returns.events import ReturnReceived
 from openjxc.addons.base_jxc.sales.events import SalesDelivered
 from openjxc.addons.base_jxc.sales.models import SalesDelivery, SalesOrder
+from openjxc.addons.base_jxc.stock.events import StockMovesPosted
 from openjxc.addons.base_jxc.stock.models import Location, SerialNumber, StockMove, StockMoveSerial
 from openjxc.addons.base_jxc.stock.posting import business_today
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 
-from .models import REDELIVERED, RETURNED, Warranty, WarrantyExtension, WarrantyPolicy
+from .models import REDELIVERED, RETURNED, REVERSED, Warranty, WarrantyExtension, WarrantyPolicy
 from .months import expiring_from, replay_extensions, term_end
 from .policies import policies_for
 
@@ -49,6 +51,7 @@ VOID, EXPIRED, EXPIRING, EXTENDED, ACTIVE = "void", "expired", "expiring", "exte
 STATUSES = (VOID, EXPIRED, EXPIRING, EXTENDED, ACTIVE)
 INSTALLATION = "installation"
 DELIVERY_ORIGIN = "sales.delivery"
+REVERSAL_ORIGIN = "reversal"
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,28 @@ def on_return_received(event: ReturnReceived, *, session: Session, env: Any) -> 
     void_warranties(session, event.serial_ids, on=business_today(session), reason=RETURNED)
 
 
+def on_moves_posted(event: StockMovesPosted, *, session: Session, env: Any) -> None:
+    """A sales delivery's move reversed (a delivery entered by mistake): the unit never
+    reached the customer, so the warranty that delivery issued is void
+    (``void_reason="reversed"``).  Other postings cost nothing here."""
+    if event.origin_type != REVERSAL_ORIGIN or not event.move_ids:
+        return
+    original = aliased(StockMove)
+    undone = session.execute(
+        select(StockMoveSerial.serial_id, original.origin_id)
+        .join(StockMove, StockMove.id == StockMoveSerial.move_id)
+        .join(original, original.id == StockMove.reversal_of_id)
+        .where(StockMove.id.in_(sorted(event.move_ids)),
+               original.origin_type == DELIVERY_ORIGIN)).all()
+    for serial_id, delivery_id in undone:
+        session.execute(update(Warranty)
+                        .where(Warranty.serial_id == serial_id,
+                               Warranty.delivery_id == delivery_id,
+                               Warranty.voided_on.is_(None))
+                        .values(voided_on=business_today(session), void_reason=REVERSED)
+                        .execution_options(synchronize_session=False))
+
+
 # -- installation ------------------------------------------------------------------------
 
 def record_installation(session: Session, serial_ids: Sequence[int],
@@ -226,13 +251,22 @@ def record_installation(session: Session, serial_ids: Sequence[int],
     changing = [w for w in rows if w.installed_on != installed_on]
     extensions = _extensions_of(session, [w.id for w in changing
                                           if w.starts_on == INSTALLATION])
+    ends: dict[int, tuple[date, date]] = {}
+    try:  # every end first: a date off the calendar (year 9999) changes nothing
+        for warranty in changing:
+            if warranty.starts_on == INSTALLATION:
+                base_end = term_end(installed_on, warranty.months)
+                ends[warranty.id] = (base_end, replay_extensions(base_end,
+                                                                 extensions[warranty.id]))
+    except (ValueError, OverflowError):
+        raise ValidationFailed(FieldError("INVALID", _("Give the installation date"),
+                                          field="installedOn")) from None
     for warranty in changing:
         warranty.installed_on = installed_on
-        if warranty.starts_on == INSTALLATION:
+        if warranty.id in ends:
             warranty.start_date = installed_on
-            warranty.base_end_date = term_end(installed_on, warranty.months)
-            _set_end(warranty, replay_extensions(warranty.base_end_date,
-                                                 extensions[warranty.id]))
+            warranty.base_end_date, end = ends[warranty.id]
+            _set_end(warranty, end)
     session.flush()
     return rows
 

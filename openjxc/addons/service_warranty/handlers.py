@@ -8,8 +8,9 @@
   (:func:`openjxc.addons.serial_warranty.services.record_installation`).
 - A **replaced serial part** is swapped on the device record (fitments).  The service
   order's part line is the record of what happened; the fitment follows it when the
-  catalog relates the parts (or the same product replaces itself) and is left alone
-  otherwise, so a technician's record is never refused for a missing catalog relation.
+  catalog relates the parts (or the same product replaces itself); otherwise only the
+  removal is recorded (the faulty unit is off the host either way), so a technician's
+  record is never refused for a missing catalog relation.
 """
 
 from __future__ import annotations
@@ -67,3 +68,11 @@ def on_part_replaced(event: ServicePartReplaced, *, session: Session, env: Any) 
     except ValidationFailed as refused:
         log.info("service order %s: part swap not recorded as a fitment (%s)",
                  event.order_id, "; ".join(e.code for e in refused.errors))
+        if event.removed_serial_id is None or event.fitted_serial_id is None:
+            return
+        try:  # the faulty unit did come off the host, whatever went on in its place
+            with session.begin_nested():
+                swap_fitment(session, event.host_serial_id, event.removed_serial_id, None,
+                             event.replaced_on)
+        except ValidationFailed:
+            log.info("service order %s: removal not recorded either", event.order_id)

@@ -410,6 +410,23 @@ def test_a_swap_the_fitment_rules_refuse_keeps_the_technicians_record(shop: Shop
         shop.ids["FAN"], shop.ids["DRIVE"], None]
 
 
+def test_a_removal_is_recorded_even_when_its_replacement_cannot_be_fitted(shop: Shop) -> None:
+    shop.sold("MOTOR", ["M-1"], shop.days_ago(30))
+    shop.sold("DRIVE", ["D-1"], shop.days_ago(30))
+    shop.world.call(warranty.fit_accessory, shop.serial("M-1"), shop.serial("D-1"),
+                    on=shop.days_ago(30))
+    shop.sold("MOTOR", ["M-2"], shop.days_ago(30))
+    shop.world.call(warranty.fit_accessory, shop.serial("M-2"), shop.serial("D-102"),
+                    on=shop.days_ago(1))  # recorded on another motor by mistake
+    order = shop.order("M-1")
+    # D-1 comes out, D-102 goes in: D-102 cannot be fitted (ALREADY_FITTED to M-2), but
+    # D-1 is off the motor all the same — it lies in the van's quarantine.
+    shop.work(order.id, shop.part("DRIVE", "D-102", removed="D-1"))
+    assert shop.fitments("M-1") == [("D-1", shop.days_ago(30), shop.today)]
+    assert shop.fitments("M-2") == [("D-102", shop.days_ago(1), None)]
+    assert shop.place("D-1") == "VAN1/QUARANTINE"
+
+
 # -- DeviceArchive.serviceOrders: statements do not grow with the archive ------------------
 
 ARCHIVES = """{ serialNumbers(filter: {productCode: "MOTOR"}) {
