@@ -223,6 +223,12 @@ def test_a_user_limited_to_a_warehouse_sees_only_its_stock(env: Environment,
                    code="FORBIDDEN")
     branch.refused('{ pickSuggestions(productCode: "LS-M8", warehouseCode: "WH1", '
                    'quantity: "1") { quantity } }', code="FORBIDDEN")
+    # A unit at a customer is everyone's to look up, but its history shows a branch user
+    # only the moves touching their warehouses, as stockMoves does.
+    posted(api, line("DJ-YE3-7.5", "1", "WH1/A-01", "PARTNER/CUSTOMER", serials=["YE3-0001"]))
+    query = '{ serialNumber(number: "YE3-0001") { number history { id } } }'
+    assert len(api.ok(query)["serialNumber"]["history"]) == 2
+    assert branch.ok(query)["serialNumber"] == {"number": "YE3-0001", "history": []}
 
 
 @pytest.mark.parametrize("query", [
