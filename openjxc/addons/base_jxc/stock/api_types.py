@@ -89,12 +89,13 @@ def _load_move_serials(info: Info[Any, Any]) -> Any:
 def _load_serial_history(info: Info[Any, Any]) -> Any:
     def batch(serial_ids: list[int]) -> list[list[StockMove]]:
         found: dict[int, list[StockMove]] = defaultdict(list)
-        # A user limited to some warehouses sees the moves touching them, as in stockMoves.
-        rows = get_session(info).execute(scoped_moves(info, (
+        stmt: Any = (
             select(models.StockMoveSerial.serial_id, models.StockMove)
             .join(models.StockMove, models.StockMove.id == models.StockMoveSerial.move_id)
             .where(models.StockMoveSerial.serial_id.in_(serial_ids))
-            .order_by(models.StockMove.move_date, models.StockMove.id))))
+            .order_by(models.StockMove.move_date, models.StockMove.id))
+        # A user limited to some warehouses sees the moves touching them, as in stockMoves.
+        rows = get_session(info).execute(scoped_moves(info, stmt))
         for serial_id, move in rows:
             found[serial_id].append(StockMove.from_row(move))
         return [found[i] for i in serial_ids]
