@@ -221,6 +221,7 @@ def _waiting_on_a_lock(world: ReturnWorld) -> bool:
                                  "wait_event_type = 'Lock' AND datname = current_database()"
                                  )).scalar():
                 return True
+            conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
             time.sleep(0.05)
     return False
 
