@@ -26,7 +26,7 @@ from openjxc.graphql.fields import AUTHENTICATED, check_access, field, mutation,
 from openjxc.graphql.filters import FilterField, apply_filter_extensions
 from openjxc.graphql.item_pages import paginate_items
 from openjxc.graphql.pagination import Connection, Edge, PageInfo, paginate
-from openjxc.graphql.relay import Node, from_global_id, to_global_id
+from openjxc.graphql.relay import Node, from_global_id, pk_of_global_id, to_global_id
 from openjxc.graphql.scalars import SCALAR_MAP
 from openjxc.graphql.schema import (
     EditionSchema,
@@ -80,6 +80,7 @@ __all__ = [
     "mutation",
     "paginate",
     "paginate_items",
+    "pk_of_global_id",
     "print_sdl",
     "schema_permissions",
     "subscription",

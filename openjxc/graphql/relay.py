@@ -55,6 +55,22 @@ def from_global_id(global_id: str) -> tuple[str, str]:
     return type_name, pk
 
 
+def pk_of_global_id(global_id: str | None, type_name: str, *,
+                    unknown: int | None = None) -> int | None:
+    """The primary key behind a global ID of ``type_name`` in a mutation's input: None when
+    no ID is given (``None`` or ``""``), ``unknown`` for a malformed ID, one of another type
+    or a key no integer column holds — so the service refuses it with ``NOT_FOUND``.
+
+    Pass ``unknown=-1`` where None would mean "not given" to the service."""
+    if not global_id:
+        return None
+    try:
+        name, key = from_global_id(global_id)
+    except BadUserInput:
+        return unknown
+    return int(key) if name == type_name and key.isdigit() and len(key) < 19 else unknown
+
+
 @strawberry.interface(description="An object with a stable, opaque global ID, refetchable "
                                   "with `node(id:)`.")
 class Node:

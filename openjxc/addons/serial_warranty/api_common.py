@@ -7,9 +7,7 @@ from enum import Enum
 import strawberry
 
 from openjxc.core.i18n import _
-from openjxc.graphql import make_user_error_type
-from openjxc.graphql.errors import BadUserInput
-from openjxc.graphql.relay import from_global_id
+from openjxc.graphql import make_user_error_type, pk_of_global_id
 
 READ = "warranty.warranty.read"
 EXTEND = "warranty.warranty.extend"
@@ -60,13 +58,7 @@ class WarrantyStatus(Enum):
 
 def pk(global_id: str | None, type_name: str) -> int | None:
     """The key behind a global ID of ``type_name``; None (then ``NOT_FOUND``) otherwise."""
-    if not global_id:
-        return None
-    try:
-        name, key = from_global_id(global_id)
-    except BadUserInput:
-        return None
-    return int(key) if name == type_name and key.isdigit() and len(key) < 19 else None
+    return pk_of_global_id(global_id, type_name)
 
 
 def user_id(info: object) -> int | None:

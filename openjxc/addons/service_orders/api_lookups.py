@@ -11,16 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
-from openjxc.addons.base_jxc.purchase.api_inputs import pk as global_pk
 from openjxc.addons.base_jxc.stock.models import SerialNumber
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
+from openjxc.graphql import pk_of_global_id
 
 from . import models
 from .api_types import ServiceOrder
 from .settings import typed_key
 
 MAX_CODE = 64
+#: An ID of another type or malformed: a key no row has, refused as ``NOT_FOUND``.
+UNKNOWN_ID = -1
 
 
 def caller_id(info: Info[Any, Any]) -> int | None:
@@ -32,7 +34,7 @@ def node_of(order: models.ServiceOrder | None) -> ServiceOrder | None:
 
 
 def order_pk(global_id: strawberry.ID) -> int | None:
-    return global_pk(global_id, "ServiceOrder")
+    return pk_of_global_id(global_id, "ServiceOrder", unknown=UNKNOWN_ID)
 
 
 def encode_order(order: models.ServiceOrder | None) -> int | None:

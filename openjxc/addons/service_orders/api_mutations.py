@@ -16,15 +16,15 @@ from strawberry.types import Info
 
 from openjxc.addons.base_jxc.catalog.models import Product
 from openjxc.addons.base_jxc.partners.models import Partner
-from openjxc.addons.base_jxc.purchase.api_inputs import pk as global_pk
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
-from openjxc.graphql import mutation
+from openjxc.graphql import mutation, pk_of_global_id
 from openjxc.graphql.payloads import run_service
 
 from . import models
 from .api_access import require_own_order
 from .api_lookups import (
+    UNKNOWN_ID,
     caller_id,
     code_id,
     node_of,
@@ -110,7 +110,7 @@ def service_order_create(info: Info[Any, Any], input: ServiceOrderCreateInput,
                                          field=(*at, "serialNumber")))
             elif product is not None:
                 devices.append(DeviceInput(product_id=product, quantity=device.quantity))
-        address = global_pk(input.address_id, "PartnerAddress")
+        address = pk_of_global_id(input.address_id, "PartnerAddress", unknown=UNKNOWN_ID)
         refuse(errors)
         return create_order(session, type=input.type.value, customer_id=customer,
                             devices=devices, priority=input.priority.value,

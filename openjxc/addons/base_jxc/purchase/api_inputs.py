@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
-from openjxc.graphql import BadUserInput, from_global_id
+from openjxc.graphql import pk_of_global_id
 from openjxc.graphql.scoping import require_scope
 
 from ..catalog.models import Product
@@ -28,13 +28,7 @@ UNKNOWN = -1
 def pk(global_id: str | None, type_name: str) -> int | None:
     """The key behind a global ID of ``type_name``; None when not given, :data:`UNKNOWN`
     for any other ID."""
-    if global_id is None or global_id == "":
-        return None
-    try:
-        name, key = from_global_id(global_id)
-    except BadUserInput:
-        return UNKNOWN
-    return int(key) if name == type_name and key.isdigit() and len(key) < 19 else UNKNOWN
+    return pk_of_global_id(global_id, type_name, unknown=UNKNOWN)
 
 
 def user_id(info: Info[Any, Any]) -> int | None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
-from openjxc.graphql import BadUserInput, from_global_id, get_session, mutation
+from openjxc.graphql import get_session, mutation, pk_of_global_id
 from openjxc.graphql.payloads import run_posting, run_service
 from openjxc.graphql.scoping import require_scope
 
@@ -27,13 +27,7 @@ from .receiving import ReceiptLineInput, receive_transfer
 def _pk(global_id: str | None, type_name: str) -> int | None:
     """The primary key behind a global ID of ``type_name``; None (then ``NOT_FOUND``)
     for anything else."""
-    if not global_id:
-        return None
-    try:
-        name, pk = from_global_id(global_id)
-    except BadUserInput:
-        return None
-    return int(pk) if name == type_name and pk.isdigit() and len(pk) < 19 else None
+    return pk_of_global_id(global_id, type_name)
 
 
 def _require_side(info: Info[Any, Any], transfer_id: int | None, side: str) -> None:
