@@ -37,9 +37,9 @@ EXPORT = "accounting.voucher.export"
 
 @hookimpl
 def register_models() -> Sequence[type]:
-    from .models import MODELS
+    from .models import all_models
 
-    return MODELS
+    return all_models()
 
 
 @hookimpl

@@ -173,7 +173,10 @@ def voucher_export_codes(info: Info[Any, Any], format: VoucherExportFormat,
 
 
 def contribution() -> Contribution:
+    from . import api_books, api_cash_flow, api_exchange, api_statements
     from .api_mutations import mutations, types
+
+    chapters = (api_books, api_cash_flow, api_exchange, api_statements)
 
     return Contribution(
         types=[Account, Voucher, VoucherLine, AccountingBook, AccountingPeriod,
@@ -181,7 +184,7 @@ def contribution() -> Contribution:
                AccountFilter, VoucherFilter,
                AccountingStandard, BalanceDirection, AccountingErrorCode, AccountingError,
                VoucherExportFormat, ExportEncoding,
-               *types()],
+               *types(), *(t for c in chapters for t in c.types())],
         queries=[
             field(accounts, permission=READ, name="accounts",
                   description="The chart of accounts, filtered, by code."),
@@ -205,8 +208,9 @@ def contribution() -> Contribution:
                   description="Months with vouchers or closed, the latest first."),
             field(account_mappings, permission=READ, name="accountMappings",
                   description="Which account each role of a document posts to."),
+            *(q for c in chapters for q in c.queries()),
         ],
-        mutations=mutations(),
+        mutations=[*mutations(), *(m for c in chapters for m in c.mutations())],
     )
 
 

@@ -44,6 +44,8 @@ class AccountBook(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     standard: Mapped[str] = mapped_column(String(16), default=SMALL)
+    #: The first month the book keeps (期初): opening balances are as of its first day.
+    opens_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Account(Base):
@@ -132,6 +134,9 @@ class VoucherLine(Base):
                                                     nullable=True)
     department: Mapped[str] = mapped_column(String(64), default="")
     project: Mapped[str] = mapped_column(String(64), default="")
+    #: 现金流量项目 of a line on a cash account (库存现金/银行存款/其他货币资金), tagged when
+    #: posted (see :mod:`.cash_flow`); empty on every other line.
+    cash_flow_item: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class AccountBalance(Base):
@@ -180,3 +185,12 @@ class ExportCode(Base):
 
 MODELS: list[type] = [AccountBook, Account, AccountingPeriod, VoucherSequence, Voucher,
                       VoucherLine, AccountBalance, MappingRule, ExportCode]
+
+
+def all_models() -> list[type]:
+    """Every table of the addon: these and the chapters' own (cash flow, export batches and
+    targets, opening balances)."""
+    from .models_books import MODELS as BOOKS
+    from .models_exchange import MODELS as EXCHANGE
+
+    return MODELS + BOOKS + EXCHANGE
