@@ -8,9 +8,11 @@ from openjxc.core.cli import cli
 
 
 def main(argv: list[str] | None = None) -> None:
+    from openjxc.core.cli_kit import add_commands as add_kit_commands
     from openjxc.graphql.cli import add_commands
 
     add_commands(cli)
+    add_kit_commands(cli)
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="openjxc")
 
 

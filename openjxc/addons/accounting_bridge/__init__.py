@@ -33,6 +33,7 @@ POST = "accounting.voucher.post"
 SETTINGS = "accounting.settings.manage"
 CLOSE = "accounting.period.close"
 EXPORT = "accounting.voucher.export"
+REOPEN = "accounting.period.reopen"
 
 
 @hookimpl
@@ -50,6 +51,7 @@ def register_permissions() -> Sequence[Permission]:
         Permission(SETTINGS, "Set up the book, sub-accounts and the account mapping"),
         Permission(CLOSE, "Close accounting periods"),
         Permission(EXPORT, "Export vouchers to accounting software"),
+        Permission(REOPEN, "Reopen a closed accounting period"),
     ]
 
 
@@ -82,3 +84,10 @@ def on_install(session: Session, env: Environment) -> None:
     from .books import seed_defaults
 
     seed_defaults(session)
+
+
+@hookimpl
+def load_demo_data(session: Session, env: Environment) -> None:
+    from .demo import load_demo
+
+    load_demo(session, env)
