@@ -15,6 +15,7 @@ caller's locale::
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -30,21 +31,31 @@ from openjxc.graphql.context import get_session
 from openjxc.graphql.user_errors import error_code_enum
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def user_errors(errors: list[FieldError], error_type: Any, locale: str | None = None,
                 ) -> list[Any]:
     """``<Domain>Error`` objects for refused input, messages in ``locale``.
 
-    A code the domain's enum lacks is a programming error (the enum is the API's promise
-    to clients), so it raises instead of inventing a code.
+    The domain's enum is the API's promise to clients, so it should name every code its
+    mutations give.  A refusal can still come from elsewhere: an addon's in-transaction
+    event handler (a ledger refusing a closed period inside a delivery) raises its own
+    code into another domain's mutation.  A code the enum lacks is then given as
+    ``INVALID`` — its message intact, nothing changed — and logged, rather than turned
+    into an internal error; a domain without ``INVALID`` raises.
     """
     codes: type[Enum] = error_code_enum(error_type)
-    return [
-        error_type(field=list(error.field) or None, code=codes(error.code),
-                   message=translate(error.message, locale, **error.params))
-        for error in errors
-    ]
+    known = codes.__members__
+    found = []
+    for error in errors:
+        code = error.code if error.code in known else "INVALID"
+        if code != error.code:
+            log.warning("%s lacks the code %s (given as INVALID): %s", codes.__name__,
+                        error.code, error.message)
+        found.append(error_type(field=list(error.field) or None, code=codes(code),
+                                message=translate(error.message, locale, **error.params)))
+    return found
 
 
 def run_service(info: Info[Any, Any], action: Callable[[Session], T], error_type: Any,

@@ -28,6 +28,9 @@ class WarrantyErrorCode(Enum):
     ALREADY_FITTED = "ALREADY_FITTED"
     NOT_FITTED = "NOT_FITTED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 WarrantyError = make_user_error_type("Warranty", WarrantyErrorCode)

@@ -92,6 +92,9 @@ class ServiceErrorCode(Enum):
     STOCK_PERIOD_CLOSED = "STOCK_PERIOD_CLOSED"
     # Passed through from invoicing when completing.
     OVER_INVOICED = "OVER_INVOICED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 ServiceError = make_user_error_type("Service", ServiceErrorCode)

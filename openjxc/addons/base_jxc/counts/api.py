@@ -78,6 +78,9 @@ class CountErrorCode(Enum):
     INVALID_LOCATION = "INVALID_LOCATION"
     STOCK_PERIOD_CLOSED = "STOCK_PERIOD_CLOSED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 @strawberry.type(description="A problem with the input of a stock count mutation.")

@@ -84,6 +84,9 @@ class ExchangeErrorCode(Enum):
     BATCH_NOT_TRACKED = "BATCH_NOT_TRACKED"
     BATCH_EXPIRED = "BATCH_EXPIRED"
     STOCK_PERIOD_CLOSED = "STOCK_PERIOD_CLOSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 def _code(code: str) -> ExchangeErrorCode:

@@ -92,6 +92,9 @@ class InvoicingErrorCode(Enum):
     # Raised by the chapter whose document lines are billed.
     OVER_INVOICED = "OVER_INVOICED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 InvoicingError = make_user_error_type("Invoicing", InvoicingErrorCode)

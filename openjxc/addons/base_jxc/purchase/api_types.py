@@ -86,6 +86,9 @@ class PurchaseErrorCode(Enum):
     BATCH_EXPIRED = "BATCH_EXPIRED"
     SAME_LOCATION = "SAME_LOCATION"
     STOCK_PERIOD_CLOSED = "STOCK_PERIOD_CLOSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 PurchaseError = make_user_error_type("Purchase", PurchaseErrorCode)

@@ -80,6 +80,9 @@ class ReturnErrorCode(Enum):
     # Passed through from invoicing when closing.
     OVER_INVOICED = "OVER_INVOICED"
     OVER_ALLOCATED = "OVER_ALLOCATED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 ReturnError = make_user_error_type("Return", ReturnErrorCode)

@@ -62,6 +62,9 @@ class SalesErrorCode(Enum):
     STOCK_PERIOD_CLOSED = "STOCK_PERIOD_CLOSED"
     DUPLICATE_CODE = "DUPLICATE_CODE"
     OVER_ALLOCATED = "OVER_ALLOCATED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 SalesError = make_user_error_type("Sales", SalesErrorCode)

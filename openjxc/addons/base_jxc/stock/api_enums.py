@@ -34,6 +34,9 @@ class StockErrorCode(Enum):
     ALREADY_REVERSED = "ALREADY_REVERSED"
     IS_REVERSAL = "IS_REVERSAL"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # Passed through from an accounting addon: the document's date lies in a closed
+    # accounting period.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
 
 
 StockError = make_user_error_type("Stock", StockErrorCode)
