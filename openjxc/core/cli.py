@@ -183,6 +183,29 @@ def migrate(database: str | None) -> None:
     click.echo(f"migrated {', '.join(behind)}" if behind else "already up to date")
 
 
+@cli.command(name="check")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--only", "only", multiple=True, metavar="KEY",
+              help="Run only the checks whose key starts with KEY (repeatable).")
+@database_option
+def check_command(as_json: bool, only: tuple[str, ...], database: str | None) -> None:
+    """Audit the database: every invariant of every installed addon (exit code 1 if one
+    is broken)."""
+    from openjxc.core.checks import report, run_checks
+
+    env = open_environment(database)
+    try:
+        results = run_checks(env, only=only)
+    finally:
+        env.database.dispose()
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        click.echo(report(results))
+    if any(not r.ok for r in results):
+        sys.exit(1)
+
+
 @cli.command(name="addons")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @database_option
@@ -191,13 +214,18 @@ def addons_command(as_json: bool, database: str | None) -> None:
     available = discover()
     installed: set[str] = set()
     url = normalize_url(database)
-    db = Database(url)
     try:
-        installed = set(installed_addons(db) or ())
+        require_existing_database(url)  # listing must not create an empty SQLite file
+    except OpenJXCError:
+        url = ""
+    db = Database(url) if url else None
+    try:
+        installed = set(installed_addons(db) or ()) if db is not None else set()
     except DBAPIError:
         installed = set()
     finally:
-        db.dispose()
+        if db is not None:
+            db.dispose()
     rows: list[dict[str, Any]] = [
         {"name": m.name, "version": m.version, "depends": list(m.depends), "tier": m.tier,
          "summary": m.summary, "installed": m.name in installed}
@@ -218,33 +246,40 @@ def addons_command(as_json: bool, database: str | None) -> None:
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls.")
 @database_option
 def worker(once: bool, poll: float, database: str | None) -> None:
-    """Deliver after-commit events (outbox) and evaluate alerts."""
+    """Deliver after-commit events (outbox), evaluate alerts and run scheduled jobs."""
     import threading
 
     from openjxc.core.alerts import AlertScheduler
+    from openjxc.core.jobs import JobScheduler
     from openjxc.core.migrate import check_up_to_date
     from openjxc.core.outbox import OutboxWorker
 
     env = open_environment(database)
     check_up_to_date(env)
     scheduler = AlertScheduler(env)
+    jobs = JobScheduler(env)
     runner = OutboxWorker(env)
     if once:
         report = scheduler.run_due()
+        ran = jobs.run_due()
         click.echo(f"alerts: {len(report.opened)} opened, {len(report.resolved)} resolved; "
+                   f"jobs: {len(ran.ran)} ran, {len(ran.failed)} failed; "
                    f"processed {runner.run_once()} messages")
         return
     stop = threading.Event()
-    alerts = threading.Thread(target=scheduler.run_forever, args=(stop,),
-                              kwargs={"poll_interval": poll}, daemon=True)
-    alerts.start()
+    threads = [threading.Thread(target=target, args=(stop,),
+                                kwargs={"poll_interval": poll}, daemon=True)
+               for target in (scheduler.run_forever, jobs.run_forever)]
+    for thread in threads:
+        thread.start()
     try:
         runner.run_forever(stop, poll_interval=poll)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        alerts.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
 
 
 @cli.group()

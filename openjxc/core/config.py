@@ -60,6 +60,11 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "openjxc@localhost"
+    #: The only directory (and its sub-directories) files may be pushed into on this
+    #: server (``OPENJXC_EXPORT_DIR``); empty: no folder pushes at all.
+    export_dir: str = ""
+    #: Whether file pushes may use plain ``http://`` to other hosts than loopback.
+    export_allow_http: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

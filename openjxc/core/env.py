@@ -12,11 +12,11 @@ one process can hold a basic, a pro and an enterprise environment side by side.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 from sqlalchemy import Table, inspect, select
@@ -27,12 +27,13 @@ from sqlalchemy.sql.ddl import sort_tables
 from openjxc.core import hookspecs
 from openjxc.core.addons import AddonManifest, discover, resolve, resolve_edition
 from openjxc.core.config import Settings
-from openjxc.core.db import Database
+from openjxc.core.db import Database, retry_transient
 from openjxc.core.errors import BootError, MigrationError
 from openjxc.core.events import ENV_KEY, Event, EventBus
 from openjxc.core.models import Base, InstalledAddon
 
 KERNEL = "core"
+T = TypeVar("T")
 KERNEL_PLUGIN = "openjxc.core.kernel"
 
 
@@ -85,6 +86,10 @@ class Environment:
         # Alert rules, channels and their event triggers: declaration errors fail at boot,
         # and every process publishing events records the triggers its rules listen to.
         self.alerting = Alerting.for_environment(self)
+        from openjxc.core.jobs import JobRegistry
+
+        # Scheduled jobs: a malformed or duplicate job fails at boot.
+        self.jobs = JobRegistry.for_environment(self)
 
     # -- construction -------------------------------------------------------------------
 
@@ -191,6 +196,23 @@ class Environment:
         with self.database.session(readonly=readonly) as session:
             session.info[ENV_KEY] = self
             yield session
+
+    def run(self, work: Callable[[Session], T], *, readonly: bool = False,
+            attempts: int = 5) -> T:
+        """``work(session)`` in one :meth:`unit_of_work`, the whole unit retried on a
+        serialization failure, a deadlock or SQLite's "database is locked" (jittered
+        exponential backoff, at most ``attempts`` runs: :func:`~openjxc.core.db.retry_transient`).
+
+        Safe because a failed attempt left nothing behind: its transaction — the rows
+        written, the events published in it and the outbox messages they queued — was
+        rolled back entirely.  ``work`` must not have effects outside the database.
+        """
+
+        def once() -> T:
+            with self.unit_of_work(readonly=readonly) as session:
+                return work(session)
+
+        return retry_transient(once, attempts=attempts)
 
     def publish(self, session: Session, event: Event) -> None:
         self.events.publish(session, event, self)

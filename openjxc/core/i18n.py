@@ -209,6 +209,7 @@ class KernelMessages:
     INVALID_CREDENTIALS = _("Invalid username or password")
     NOT_FOUND = _("Not found")
     INVALID_INPUT = _("Invalid input")
+    NUL_IN_TEXT = _("Text cannot contain the NUL character (\\u0000)")
 
 
 # -- translators -----------------------------------------------------------------------------

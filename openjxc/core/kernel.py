@@ -8,13 +8,15 @@ from openjxc.core.alerts import ALERT_MODELS, AlertChannel, EmailChannel, Webhoo
 from openjxc.core.events import OutboxMessage
 from openjxc.core.hookspecs import hookimpl
 from openjxc.core.idempotency import IdempotencyKey
+from openjxc.core.jobs import JOB_MODELS
 from openjxc.core.models import InstalledAddon
 from openjxc.core.security import SECURITY_MODELS, Permission
 
 
 @hookimpl
 def register_models() -> Sequence[type]:
-    return [InstalledAddon, OutboxMessage, IdempotencyKey, *SECURITY_MODELS, *ALERT_MODELS]
+    return [InstalledAddon, OutboxMessage, IdempotencyKey, *SECURITY_MODELS, *ALERT_MODELS,
+            *JOB_MODELS]
 
 
 #: The kernel's own permissions; the kernel's GraphQL fields each name one of these.

@@ -12,6 +12,9 @@ is measured first and refused with a GraphQL error carrying a stable ``extension
 ``PAGE_SIZE_TOO_LARGE``   ``first``/``last`` above ``Settings.max_page_size``
 ``QUERY_TOO_COMPLEX``     an estimated cost above ``Settings.max_cost``
 ``INTROSPECTION_DISABLED``  ``__schema``/``__type`` while ``Settings.introspection`` is off
+``NUL_CHARACTER``         a string argument or variable holding ``\\u0000``: no text the
+                          product stores or looks up may contain it (PostgreSQL cannot
+                          store it at all), so it is refused here, once for every field
 ========================  ===============================================================
 
 The cost counts list sizes, because rows are what cost: every field costs 1, and a field
@@ -65,17 +68,21 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
+    visit,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from openjxc.core.config import Settings
+from openjxc.core.i18n import KernelMessages
 
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
@@ -85,11 +92,13 @@ PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+NUL_CHARACTER = "NUL_CHARACTER"
 
 #: Every code a protection refusal may carry (the masking layer never hides these).
 PROTECTION_CODES = frozenset({
     TOO_MANY_TOKENS, QUERY_TOO_LARGE, QUERY_TOO_DEEP, TOO_MANY_ALIASES,
     PAGE_SIZE_TOO_LARGE, QUERY_TOO_COMPLEX, INTROSPECTION_DISABLED, REQUEST_TOO_LARGE,
+    NUL_CHARACTER,
 })
 PAGE_ARGUMENTS = ("first", "last")
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -251,6 +260,39 @@ def measure_document(
                 f"ask for smaller pages or fewer fields",
                 operation, extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost,
                                        "maxCost": settings.max_cost}))
+    return errors
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def nul_errors(query: str | None, document: DocumentNode,
+               variables: Mapping[str, Any] | None, locale: str | None = None,
+               ) -> list[GraphQLError]:
+    """A refusal for each string literal, and one for the variables, holding ``\\u0000``.
+
+    The document's literals are visited only when its text has an escape at all (a raw NUL
+    is not valid GraphQL source, so ``\\u`` must be there), which keeps ordinary requests
+    at a substring test."""
+    message = KernelMessages.NUL_IN_TEXT.resolve(locale)
+    errors: list[GraphQLError] = []
+    if query is None or "\\u" in query:
+        class Literals(Visitor):
+            def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+                if "\x00" in node.value:
+                    errors.append(GraphQLError(message, node,
+                                               extensions={"code": NUL_CHARACTER}))
+
+        visit(document, Literals())
+    if variables and _holds_nul(variables):
+        errors.append(GraphQLError(message, extensions={"code": NUL_CHARACTER}))
     return errors
 
 
@@ -421,6 +463,8 @@ class ProtectionExtension(SchemaExtension):
                          if isinstance(d, FragmentDefinitionNode)}
             errors = measure_document(context.schema._schema, operations, fragments,
                                       self.settings, context.variables)
+            errors += nul_errors(context.query, document, context.variables,
+                                 getattr(context.context, "locale", None))
             if context.pre_execution_errors is not None:  # validated by someone else
                 errors += context.pre_execution_errors
             elif rules := tuple(context.validation_rules):

@@ -8,7 +8,7 @@ chapter has its own ``models``, ``services`` and ``api`` modules and a ``registe
 that lists what it contributes; the hook implementations below only gather those lists, in
 chapter order.  A ``register`` module may define any of ``models()``, ``permissions()``,
 ``roles()``, ``contribution()``, ``event_handlers()``, ``alert_rules()``,
-``cli_commands()``, ``reports()`` and ``on_install(session, env)``.
+``cli_commands()``, ``reports()``, ``checks()`` and ``on_install(session, env)``.
 """
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ def register_cli_commands() -> Sequence[Any]:
 @hookimpl
 def register_reports() -> Sequence[Any]:
     return _gather("reports")
+
+
+@hookimpl
+def register_checks() -> Sequence[Any]:
+    return _gather("checks")
 
 
 @hookimpl

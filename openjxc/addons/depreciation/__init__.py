@@ -20,6 +20,7 @@ The chapters of this addon:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,13 @@ def register_graphql() -> object:
     from .api import contribution
 
     return contribution()
+
+
+@hookimpl
+def register_checks() -> Sequence[Any]:
+    from .audit import CHECKS
+
+    return list(CHECKS)
 
 
 @hookimpl

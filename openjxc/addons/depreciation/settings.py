@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.core.models import utcnow
+from openjxc.core.validation import check_decimal
 
 from . import schedule
 from .models import AssetCategory, DepreciationPeriod, TaxPolicy
@@ -74,6 +75,8 @@ def set_tax_policy(session: Session, *, enabled: bool, starts: date, ends: date,
     if limit < 0:
         errors.append(FieldError("INVALID", _("The amount cannot be negative"),
                                  field="oneTimeLimit"))
+    else:  # beyond what a money column stores on either backend (found by fuzzing)
+        check_decimal(errors, limit, "oneTimeLimit", places=2, minimum=None)
     if errors:
         raise ValidationFailed(errors)
     policy = tax_policy(session)

@@ -94,6 +94,13 @@ def register_graphql() -> object:
 
 
 @hookimpl
+def register_checks() -> Sequence[Any]:
+    from .audit import CHECKS
+
+    return list(CHECKS)
+
+
+@hookimpl
 def on_install(session: Session, env: Environment) -> None:
     """Back-fill (documented in ``warranties``): units a sales delivery left at a customer
     get a warranty under the policy that applies now — none on a first install, as there

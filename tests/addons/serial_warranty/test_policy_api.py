@@ -85,12 +85,17 @@ def test_policy_errors_change_nothing(database_url: str) -> None:
         env.database.dispose()
 
 
-def test_a_nul_in_a_code_is_a_field_error_on_both_backends(database_url: str) -> None:
+def test_a_nul_in_a_code_is_refused_before_it_runs_on_both_backends(
+        database_url: str) -> None:
     env = Environment.for_edition("pro", database_url=database_url)
     try:
         create_database(env)
-        result = GraphQLTester(env).ok(POLICY, {"input": {"months": 12,
-                                                          "productCode": "P\x001"}})
-        assert result["warrantyPolicyCreate"]["errors"][0]["field"] == ["productCode"]
+        api = GraphQLTester(env, locale="en")
+        result = api.execute(POLICY, {"input": {"months": 12, "productCode": "P\x001"}})
+        assert result["data"] is None
+        assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [
+            ("NUL_CHARACTER", "Text cannot contain the NUL character (\\u0000)")]
+        assert api.ok("{ warrantyPolicies { totalCount } }")["warrantyPolicies"][
+            "totalCount"] == 0
     finally:
         env.database.dispose()

@@ -1,6 +1,7 @@
-"""Hostile input and access: dates off the calendar, NUL characters and over-long codes
-are clear refusals (or no match), never a server error; two extensions sold at once
-both count; a user limited to some warehouses sees only their moves in the archive."""
+"""Hostile input and access: dates off the calendar and over-long codes are clear
+refusals (or no match) and NUL characters are refused before the query runs, never a
+server error; two extensions sold at once both count; a user limited to some warehouses
+sees only their moves in the archive."""
 
 from __future__ import annotations
 
@@ -76,25 +77,43 @@ def test_an_installation_off_the_calendar_is_refused(world: WarrantyWorld) -> No
     assert world.live("M-1").start_date == date(2026, 1, 31)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("number, product", [
-    ("\x00", None), ("M-1\x00", None), ("M-1", "\x00"), ("S" * 64 + "X", None),
-    ("M-1" + "x" * 1_000_000, None)], ids=["nul", "nul-suffix", "nul-product", "prefix",
-                                           "huge"])
+def _refused_for_nul(api: GraphQLTester, query: str, variables: dict[str, object]) -> None:
+    """Refused before it runs (the kernel's NUL rule): no data, only NUL_CHARACTER."""
+    result = api.execute(query, variables)
+    assert result["data"] is None, variables
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["NUL_CHARACTER"], variables
+
+
+@pytest.mark.parametrize("number", ["S" * 64 + "X", "M-1" + "x" * 1_000_000],
+                         ids=["prefix", "huge"])
 def test_warranty_check_answers_null_for_what_no_unit_can_be(
+        world: WarrantyWorld, number: str) -> None:
+    api = GraphQLTester(world.env)
+    assert api.ok(CHECK, {"n": number}) == {"warrantyCheck": None}
+    assert api.ok(CHECK, {"n": "S" * 64}) == {"warrantyCheck": {
+        "status": "ACTIVE", "endDate": "2027-01-30"}}
+
+
+@pytest.mark.parametrize("number, product", [
+    ("\x00", None), ("M-1\x00", None), ("M-1", "\x00")],
+    ids=["nul", "nul-suffix", "nul-product"])
+def test_a_nul_in_a_warranty_check_is_refused_before_it_runs(
         world: WarrantyWorld, number: str, product: str | None) -> None:
     api = GraphQLTester(world.env)
-    assert api.ok(CHECK, {"n": number, "p": product}) == {"warrantyCheck": None}
+    _refused_for_nul(api, CHECK, {"n": number, "p": product})
     assert api.ok(CHECK, {"n": "S" * 64}) == {"warrantyCheck": {
         "status": "ACTIVE", "endDate": "2027-01-30"}}
 
 
 @pytest.mark.parametrize("key", ["customerCode", "productCode", "serialNumber"])
-def test_the_warranty_list_matches_nothing_for_nul_or_over_long_codes(
+def test_the_warranty_list_matches_nothing_for_over_long_codes_and_refuses_nul(
         world: WarrantyWorld, key: str) -> None:
     api = GraphQLTester(world.env)
     assert api.ok(LIST, {"f": {}})["warranties"]["totalCount"] == 2
-    for value in ("\x00", "S" * 64 + "X", "C1\x00"):
-        assert api.ok(LIST, {"f": {key: value}})["warranties"]["totalCount"] == 0
+    assert api.ok(LIST, {"f": {key: "S" * 64 + "X"}})["warranties"]["totalCount"] == 0
+    for value in ("\x00", "C1\x00"):
+        _refused_for_nul(api, LIST, {"f": {key: value}})
+    assert api.ok(LIST, {"f": {}})["warranties"]["totalCount"] == 2
 
 
 def test_two_extensions_sold_at_once_both_count(world: WarrantyWorld) -> None:

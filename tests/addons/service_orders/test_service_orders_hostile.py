@@ -366,11 +366,12 @@ def test_a_follow_up_repair_cancelled_as_a_mistake_does_not_spoil_the_first_fix(
 
 # -- NUL characters in what is looked up ---------------------------------------------------
 
-def test_a_nul_character_in_a_code_number_or_username_is_a_clear_refusal(
+def test_a_nul_character_in_a_code_number_or_username_is_refused_before_it_runs(
         world: ServiceWorld) -> None:
     """Before: PostgreSQL refused the look-up itself — an INTERNAL_SERVER_ERROR for a
     customer code, serial number, product code, username, team code or list filter with
-    a NUL character in it."""
+    a NUL character in it.  Now the kernel refuses any such text before a resolver runs
+    (NUL_CHARACTER, no data), each field on its own, and nothing changes."""
     order_id = started(world)
     gid = to_global_id("ServiceOrder", order_id)
     api = world.api("manager", locale="en")
@@ -382,33 +383,31 @@ def test_a_nul_character_in_a_code_number_or_username_is_a_clear_refusal(
       { serviceOrder { state } errors { field code } } }"""
     product = """mutation($input: ServiceProductSetInput!) { serviceProductSet(input: $input)
       { errors { field code } } }"""
-    for query, variables, name, expected in (
-            (create, {"type": "REPAIR", "customerCode": "C\x001"}, "serviceOrderCreate",
-             [{"field": ["customerCode"], "code": "INVALID"}]),
-            (create, {"type": "REPAIR", "customerCode": "C1", "devices": [
-                {"serialNumber": "M-0\x0001"}, {"productCode": "FIL\x00TER"}]},
-             "serviceOrderCreate",
-             [{"field": ["devices", "0", "serialNumber"], "code": "INVALID"},
-              {"field": ["devices", "1", "productCode"], "code": "INVALID"}]),
-            (assign, {"id": gid, "username": "te\x00ch1", "teamCode": "T\x001"},
-             "serviceOrderAssign", [{"field": ["username"], "code": "INVALID"},
-                                    {"field": ["teamCode"], "code": "INVALID"}]),
-            (record, {"id": gid, "technician": "x\x00", "parts": [
-                {"productCode": "DRIVE", "quantity": "1", "serials": ["D-101"],
-                 "deviceSerial": "M\x00"}]}, "serviceOrderRecord",
-             [{"field": ["technician"], "code": "INVALID"},
-              {"field": ["parts", "0", "deviceSerial"], "code": "INVALID"}]),
-            (product, {"productCode": "MO\x00TOR", "needsInstallation": True},
-             "serviceProductSet", [{"field": ["productCode"], "code": "INVALID"}])):
+    listing = """query($input: ServiceOrderFilter) { serviceOrders(filter: $input) {
+      totalCount } }"""
+    by_number = """query($input: String!) { serviceOrder(number: $input) { number } }"""
+    part = {"productCode": "DRIVE", "quantity": "1", "serials": ["D-101"]}
+    for query, variables in (
+            (create, {"type": "REPAIR", "customerCode": "C\x001"}),
+            (create, {"type": "REPAIR", "customerCode": "C1",
+                      "devices": [{"serialNumber": "M-0\x0001"}]}),
+            (create, {"type": "REPAIR", "customerCode": "C1",
+                      "devices": [{"productCode": "FIL\x00TER"}]}),
+            (assign, {"id": gid, "username": "te\x00ch1"}),
+            (assign, {"id": gid, "username": "tech1", "teamCode": "T\x001"}),
+            (record, {"id": gid, "technician": "x\x00"}),
+            (record, {"id": gid, "parts": [{**part, "deviceSerial": "M\x00"}]}),
+            (product, {"productCode": "MO\x00TOR", "needsInstallation": True}),
+            (listing, {"customerCode": "C\x00"}),
+            (listing, {"assignee": "a\x00"}),
+            (listing, {"search": "F\x00W"}),
+            (by_number, "FW\x00")):
         result = api.execute(query, {"input": variables})
-        assert "errors" not in result, result
-        assert result["data"][name]["errors"] == expected, variables
-    listed = api.ok("""query($f: ServiceOrderFilter) { serviceOrders(filter: $f) {
-      totalCount } }""", {"f": {"customerCode": "C\x00", "assignee": "a\x00",
-                                "search": "F\x00W"}})
-    assert listed["serviceOrders"]["totalCount"] == 0
-    assert api.ok("""query($n: String!) { serviceOrder(number: $n) { number } }""",
-                  {"n": "FW\x00"})["serviceOrder"] is None
+        assert result["data"] is None, variables
+        assert [e["extensions"]["code"] for e in result["errors"]] == [
+            "NUL_CHARACTER"], variables
+        assert result["errors"][0]["message"] == (
+            "Text cannot contain the NUL character (\\u0000)")
     assert world.order(order_id).state == "in_progress"
     assert count(world, models.ServiceOrder) == 1
 

@@ -64,3 +64,9 @@ def contribution() -> Any:
     from .api import contribution
 
     return contribution()
+
+
+def checks() -> list[Any]:
+    from .audit import CHECKS
+
+    return list(CHECKS)

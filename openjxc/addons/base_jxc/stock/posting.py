@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from openjxc.core.errors import FieldError, ValidationFailed
@@ -155,7 +155,9 @@ def _savepoint(session: Session) -> Iterator[None]:
         try:
             connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
             connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-        except DBAPIError:  # the connection is gone: so is the caller's transaction
+        except (DBAPIError, PendingRollbackError):
+            # The connection is gone (so is the caller's transaction): raise what broke it,
+            # not SQLAlchemy's refusal to use the invalidated connection.
             pass
         raise
     connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")

@@ -67,3 +67,9 @@ def alert_rules() -> list[Any]:
     from .alerts import alert_rules
 
     return alert_rules()
+
+
+def checks() -> list[Any]:
+    from .audit import CHECKS
+
+    return list(CHECKS)
