@@ -4,17 +4,29 @@ The chapters of this addon:
 
 * :mod:`.charts` — the two charts (小企业会计准则, the default, and 企业会计准则) with the VAT
   sub-accounts under 2221;
-* :mod:`.models` — the book, accounts, periods, vouchers and their lines, balances, rules;
+* :mod:`.models` (+ :mod:`.models_books`, :mod:`.models_exchange`) — the book, accounts,
+  periods and their reopenings, vouchers and their lines, balances, rules, opening
+  balances, cash-flow rules, export batches and push targets;
 * :mod:`.books` — set-up (the standard, locked after the first posting), sub-accounts;
+* :mod:`.opening` (+ :mod:`.opening_suggestions`, :mod:`.opening_catch_up`) — the book's
+  first month and its opening balances (期初余额), suggested from stock, partners and
+  assets; documents of that month made before the addon arrived are posted once;
 * :mod:`.ledger` — periods (close also closes depreciation's month), balanced, numbered,
-  immutable vouchers, red reversals;
+  immutable vouchers, red reversals; :mod:`.periods` — reopening a closed month (反结账);
 * :mod:`.mapping` — which account each role of a document posts to (editable);
+* :mod:`.cash_flow` — the 现金流量项目 of each standard and the rules that tag cash lines;
 * :mod:`.postings` — vouchers made in the transaction of base_jxc's and depreciation's
   events (stock moves, invoices, payments, depreciation, asset acquisition and disposal);
 * :mod:`.reports` — the trial balance; :mod:`.statements` — balance sheet, income
-  statement, cash flow (simplified direct method);
-* :mod:`.exports` — vouchers for 用友 T3/U8 (text), 金蝶 KIS/K3 (Excel) and a generic Excel;
-* :mod:`.api` (+ :mod:`.api_enums`, :mod:`.api_types`, :mod:`.api_mutations`).
+  statement, cash flow by 现金流量项目; :mod:`.statement_files` — them as .xlsx and PDF;
+* :mod:`.exports` (+ :mod:`.exports_json`, :mod:`.exports_batches`) — vouchers for 用友
+  T3/U8 (text), 金蝶 KIS/K3 (Excel), generic Excel, CSV and JSON, every export kept as a
+  repeatable batch; :mod:`.push` (+ :mod:`.push_delivery`) — the daily push of new vouchers
+  to a folder or a webhook (a scheduled job of ``openjxc worker``);
+* :mod:`.demo` — the enterprise demo's book;
+* :mod:`.api` (+ :mod:`.api_enums`, :mod:`.api_types`, :mod:`.api_mutations` and one module
+  per chapter: :mod:`.api_books`, :mod:`.api_cash_flow`, :mod:`.api_exchange`,
+  :mod:`.api_statements`).
 """
 
 from __future__ import annotations
@@ -62,6 +74,12 @@ def register_roles() -> Sequence[RoleTemplate]:
                                     "depreciation.asset.read", "depreciation.period.close",
                                     "invoicing.invoice.read", "stock.level.read"),
                      "Keep the ledger, close months and export vouchers (会计)"),
+        RoleTemplate("chief_accountant", (READ, POST, SETTINGS, CLOSE, REOPEN, EXPORT,
+                                          "depreciation.asset.read",
+                                          "depreciation.period.close",
+                                          "invoicing.invoice.read", "stock.level.read"),
+                     "Everything a ledger accountant does, and reopen closed months "
+                     "(会计主管)"),
     ]
 
 
@@ -80,6 +98,33 @@ def register_graphql() -> object:
 
 
 @hookimpl
+def register_reports() -> Sequence[Any]:
+    from .statement_files import reports_offered
+
+    return reports_offered()
+
+
+@hookimpl
+def register_scheduled_jobs() -> Sequence[Any]:
+    from openjxc.core.jobs import ScheduledJob
+
+    return [ScheduledJob("accounting.voucher_push", _push_due, every_seconds=3600)]
+
+
+def _push_due(env: Environment, now: Any) -> str:
+    from .push import push_due
+
+    return push_due(env, now)
+
+
+@hookimpl
+def register_cli_commands() -> Sequence[Any]:
+    from .push import cli_commands
+
+    return cli_commands()
+
+
+@hookimpl
 def on_install(session: Session, env: Environment) -> None:
     from .books import seed_defaults
 
@@ -91,3 +136,10 @@ def load_demo_data(session: Session, env: Environment) -> None:
     from .demo import load_demo
 
     load_demo(session, env)
+
+
+@hookimpl
+def register_checks() -> Sequence[Any]:
+    from .checks import CHECKS
+
+    return list(CHECKS)

@@ -198,8 +198,8 @@ def contribution() -> Contribution:
                   description="The income statement (利润表): the month and the year to "
                               "date."),
             field(cash_flow_statement, permission=READ, name="cashFlowStatement",
-                  description="Cash flows of a month by the documents behind them "
-                              "(simplified direct method)."),
+                  description="The cash-flow statement (现金流量表) of a month: the cash "
+                              "lines by the 现金流量项目 they were tagged with when posted."),
             field(voucher_export_codes, permission=READ, name="voucherExportCodes",
                   description="Accounts whose code differs in the target software."),
             field(accounting_book, permission=READ, name="accountingBook",

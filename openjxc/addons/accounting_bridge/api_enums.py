@@ -41,6 +41,12 @@ class AccountingErrorCode(Enum):
     ALREADY_REVERSED = "ALREADY_REVERSED"
     MAPPING_MISSING = "MAPPING_MISSING"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    NOTHING_TO_EXPORT = "NOTHING_TO_EXPORT"
+    EXPORT_TARGET_IN_USE = "EXPORT_TARGET_IN_USE"
+    OPENING_UNBALANCED = "OPENING_UNBALANCED"
+    OPENING_AFTER_VOUCHERS = "OPENING_AFTER_VOUCHERS"
+    PERIOD_NOT_CLOSED = "PERIOD_NOT_CLOSED"
+    LATER_PERIOD_CLOSED = "LATER_PERIOD_CLOSED"
 
 
 AccountingError = make_user_error_type("Accounting", AccountingErrorCode)
@@ -51,15 +57,69 @@ class VoucherExportFormat(Enum):
     U8_TXT = "u8_txt"
     KIS_XLSX = "kis_xlsx"
     GENERIC_XLSX = "generic_xlsx"
+    GENERIC_CSV = "generic_csv"
+    GENERIC_JSON = "generic_json"
 
     __labels__ = {"U8_TXT": _("UFIDA T3/U8 text (voucher import tool)"),
                   "KIS_XLSX": _("Kingdee KIS/K3 Excel"),
-                  "GENERIC_XLSX": _("Generic Excel")}
+                  "GENERIC_XLSX": _("Generic Excel"),
+                  "GENERIC_CSV": _("Generic CSV"),
+                  "GENERIC_JSON": _("Generic JSON")}
 
 
 @strawberry.enum(description="The character set of a text export.")
 class ExportEncoding(Enum):
     GBK = "gbk"
     UTF8 = "utf-8"
+    UTF8_BOM = "utf-8-sig"
 
-    __labels__ = {"GBK": _("GBK (Windows Chinese)"), "UTF8": _("UTF-8")}
+    __labels__ = {"GBK": _("GBK (Windows Chinese)"), "UTF8": _("UTF-8"),
+                  "UTF8_BOM": _("UTF-8 with a byte order mark (Excel)")}
+
+
+@strawberry.enum(description="Which vouchers an export carries.")
+class VoucherExportMode(Enum):
+    PERIOD = "period"
+    NEW = "new"
+
+    __labels__ = {"PERIOD": _("The month's vouchers"),
+                  "NEW": _("Every voucher not exported yet in this format")}
+
+
+@strawberry.enum(description="Where a push target delivers.")
+class ExportTargetKind(Enum):
+    FOLDER = "folder"
+    WEBHOOK = "webhook"
+
+    __labels__ = {"FOLDER": _("A folder on the server"), "WEBHOOK": _("A webhook (HTTPS)")}
+
+
+@strawberry.enum(description="How a push target's last run ended.")
+class ExportPushStatus(Enum):
+    OK = "ok"
+    NOTHING = "nothing"
+    FAILED = "failed"
+    PUSHING = "pushing"
+
+    __labels__ = {"OK": _("Pushed"), "NOTHING": _("Nothing new to push"),
+                  "FAILED": _("Push failed"), "PUSHING": _("Being pushed")}
+
+
+@strawberry.enum(description="A statement of a month to print or download.")
+class AccountingStatement(Enum):
+    TRIAL_BALANCE = "trial_balance"
+    BALANCE_SHEET = "balance_sheet"
+    INCOME_STATEMENT = "income_statement"
+    CASH_FLOW = "cash_flow"
+
+    __labels__ = {"TRIAL_BALANCE": _("Trial balance"), "BALANCE_SHEET": _("Balance sheet"),
+                  "INCOME_STATEMENT": _("Income statement"),
+                  "CASH_FLOW": _("Cash flow statement")}
+
+
+@strawberry.enum(description="The file a statement is made as.")
+class AccountingStatementFormat(Enum):
+    XLSX = "xlsx"
+    PDF = "pdf"
+
+    __labels__ = {"XLSX": _("Excel (.xlsx)"), "PDF": _("PDF")}

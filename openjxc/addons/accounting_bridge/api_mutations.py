@@ -15,12 +15,31 @@ from strawberry.types import Info
 
 from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
-from openjxc.graphql import mutation
+from openjxc.graphql import get_session, mutation
 from openjxc.graphql.payloads import run_posting, run_service
 from openjxc.graphql.relay import from_global_id
 
-from . import CLOSE, EXPORT, POST, SETTINGS, books, exports, ledger, mapping, models
-from .api_enums import AccountingError, AccountingStandard, ExportEncoding, VoucherExportFormat
+from . import (
+    CLOSE,
+    EXPORT,
+    POST,
+    SETTINGS,
+    books,
+    exports,
+    exports_batches,
+    ledger,
+    mapping,
+    models,
+    models_exchange,
+)
+from .api_enums import (
+    AccountingError,
+    AccountingStandard,
+    ExportEncoding,
+    VoucherExportFormat,
+    VoucherExportMode,
+)
+from .api_exchange import VoucherExportBatch, VoucherFile
 from .api_types import (
     Account,
     AccountingBook,
@@ -179,40 +198,55 @@ class AccountCodeMapInput:
 
 @strawberry.input
 class VoucherExportInput:
-    period: str = strawberry.field(description="YYYY-MM.")
     format: VoucherExportFormat
-    encoding: ExportEncoding = strawberry.field(
-        default=ExportEncoding.GBK, description="For the text formats.")
+    mode: VoucherExportMode = strawberry.field(
+        default=VoucherExportMode.PERIOD,
+        description="PERIOD: the month's vouchers; NEW: every voucher no export of this "
+                    "format has carried yet (any month; reversals included), at most "
+                    "2000 a file: export again for the rest.")
+    period: str | None = strawberry.field(default=None,
+                                          description="YYYY-MM (PERIOD mode only).")
+    encoding: ExportEncoding | None = strawberry.field(
+        default=None, description="For the text formats; default GBK for 用友, UTF-8 with "
+                                  "a BOM for CSV (JSON is always UTF-8).")
     word: str = strawberry.field(default="记", description="凭证字 in the target's book.")
     code_map: list[AccountCodeMapInput] = strawberry.field(
         default_factory=list, description="Accounts whose code differs in the target.")
-
-
-@strawberry.type(description="A voucher file, base64-encoded.")
-class VoucherFile:
-    filename: str
-    content_type: str
-    content_base64: str
-    vouchers: int
-    rows: int
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="The same key and input give the same batch back, byte "
+                                  "for byte, and export nothing new.")
 
 
 @strawberry.type
 class VoucherExportPayload:
     file: VoucherFile | None
+    batch: VoucherExportBatch | None = strawberry.field(
+        description="The recorded export (download it again with voucherExportBatch).")
     errors: list[AccountingError]  # type: ignore[valid-type]
 
 
 def voucher_export(info: Info[Any, Any], input: VoucherExportInput) -> VoucherExportPayload:
-    found, errors = run_service(info, lambda s: exports.export_vouchers(
-        s, ledger.parse_period(input.period), input.format.value,
-        encoding=input.encoding.value, word=input.word,
-        code_map={m.account_code.strip(): m.target_code.strip()[:32]
-                  for m in input.code_map[:1000]}), AccountingError)
+    def export(session: Session) -> models_exchange.ExportBatch:
+        period = (ledger.parse_period(input.period) if input.period is not None
+                  else None)
+        return exports_batches.create_batch(session, exports_batches.ExportRequest(
+            format=input.format.value, mode=input.mode.value, period=period,
+            encoding=input.encoding.value if input.encoding is not None else None,
+            word=input.word, code_map=tuple(sorted(
+                (m.account_code.strip(), m.target_code.strip())
+                for m in input.code_map[:1000]))),
+            user_id=_user_id(info), idempotency_key=input.idempotency_key)
+
+    found, errors = run_service(info, export, AccountingError)
+    if found is None:
+        return VoucherExportPayload(file=None, batch=None, errors=errors)
+    target = found.target_id and get_session(info).get(models_exchange.ExportTarget,
+                                                       found.target_id)
     return VoucherExportPayload(file=VoucherFile(
         filename=found.filename, content_type=found.content_type,
         content_base64=base64.b64encode(found.content).decode("ascii"),
-        vouchers=found.vouchers, rows=found.rows) if found is not None else None,
+        vouchers=found.vouchers, rows=found.rows),
+        batch=VoucherExportBatch.from_row(found, target.name if target else None),
         errors=errors)
 
 
@@ -258,8 +292,9 @@ def mutations() -> list[Any]:
         mutation(account_create, permission=SETTINGS, name="accountCreate",
                  description="Add a sub-account (明细科目) with the next code."),
         mutation(voucher_export, permission=EXPORT, name="voucherExport",
-                 description="A month's vouchers as a file for 用友 or 金蝶 (or a generic "
-                             "Excel preset)."),
+                 description="Vouchers as a file for 用友 or 金蝶 (or generic Excel, CSV, "
+                             "JSON): a month's, or every one not exported yet; recorded as "
+                             "a batch."),
         mutation(voucher_export_code_set, permission=EXPORT, name="voucherExportCodeSet",
                  description="Remember an account's code in the target software."),
         mutation(voucher_reverse, permission=POST, name="voucherReverse",

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from openjxc.graphql import Node, align, get_session
 
 from . import READ, models
+from .api_cash_flow import CashFlowItem, item_of
 from .api_enums import AccountingStandard, BalanceDirection, VoucherExportFormat
 
 
@@ -60,6 +61,12 @@ class VoucherLine:
     supplier_id: strawberry.Private[int | None]
     department: str
     project: str
+    cash_flow_code: strawberry.Private[str] = ""
+
+    @strawberry.field(description="The 现金流量项目 of a line on a cash account (null on other "
+                                  "lines and on unclassified cash movements).")
+    async def cash_flow_item(self, info: Info[Any, Any]) -> CashFlowItem | None:
+        return await item_of(info, self.cash_flow_code)
 
     @strawberry.field(description="The customer's code (辅助核算).")
     async def customer_code(self, info: Info[Any, Any]) -> str | None:
@@ -97,7 +104,8 @@ def _lines(info: Info[Any, Any]) -> Any:
                 sequence=line.sequence, account_code=code, account_name=name,
                 summary=line.summary, debit=line.debit, credit=line.credit,
                 customer_id=line.customer_id, supplier_id=line.supplier_id,
-                department=line.department, project=line.project))
+                department=line.department, project=line.project,
+                cash_flow_code=line.cash_flow_item))
         return [found[i] for i in ids]
 
     return info.context.loaders.get("accounting.voucher_lines", batch)

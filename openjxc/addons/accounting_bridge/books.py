@@ -15,10 +15,12 @@ from .models import (
     SMALL,
     STANDARDS,
     Account,
+    AccountBalance,
     AccountBook,
     MappingRule,
     VoucherLine,
 )
+from .models_books import OpeningBalance
 
 MAX_SUB_ACCOUNTS = 99
 
@@ -63,11 +65,14 @@ def choose_standard(session: Session, standard: str) -> AccountBook:
     current = book(session)
     if is_locked(session):
         raise ValidationFailed(FieldError("CHART_LOCKED", _("The accounting standard cannot "
-                                                            "change after the first posting"),
+                                                            "change after the first posting "
+                                                            "or once opening balances are "
+                                                            "set"),
                                           field="standard"))
     if current.standard == standard and session.scalar(select(Account.id).limit(1)):
         return current
     session.execute(delete(MappingRule))
+    session.execute(delete(AccountBalance))  # only zeros: openings set and cleared again
     session.execute(delete(Account).where(Account.parent_id.is_not(None)))
     session.execute(delete(Account))
     current.standard = standard
@@ -77,8 +82,10 @@ def choose_standard(session: Session, standard: str) -> AccountBook:
 
 
 def is_locked(session: Session) -> bool:
-    """Whether a voucher was posted (the standard can no longer change)."""
-    return bool(session.scalar(select(exists().select_from(VoucherLine))))
+    """Whether a voucher was posted or opening balances are set (the standard can no
+    longer change)."""
+    return bool(session.scalar(select(exists().select_from(VoucherLine)))
+                or session.scalar(select(exists().select_from(OpeningBalance))))
 
 
 def account_by_code(session: Session, code: str) -> Account | None:
@@ -103,9 +110,11 @@ def add_sub_account(session: Session, parent_code: str, name: str, *,
     if errors:
         raise ValidationFailed(errors)
     assert parent is not None
-    if session.scalar(select(exists().where(VoucherLine.account_id == parent.id))):
-        raise ValidationFailed(FieldError("ACCOUNT_IN_USE", _("Account {code} has postings: "
-                                                              "it cannot get sub-accounts"),
+    if (session.scalar(select(exists().where(VoucherLine.account_id == parent.id)))
+            or session.scalar(select(exists().where(OpeningBalance.account_id == parent.id)))):
+        raise ValidationFailed(FieldError("ACCOUNT_IN_USE", _("Account {code} has postings "
+                                                              "or an opening balance: it "
+                                                              "cannot get sub-accounts"),
                                           field="parentCode", code=parent.code))
     siblings = list(session.scalars(select(Account.code).where(
         Account.parent_id == parent.id)))

@@ -25,10 +25,12 @@ from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.core.models import utcnow
 
+from . import cash_flow
 from .models import (
     WORD,
     Account,
     AccountBalance,
+    AccountBook,
     AccountingPeriod,
     Voucher,
     VoucherLine,
@@ -70,16 +72,30 @@ def is_closed(session: Session, day: date) -> bool:
 
 
 def refuse_closed(session: Session, day: date, at: str = "date") -> None:
-    if is_closed(session, day):
+    """Refuse ``day`` when its month is closed or lies before the month the book opens
+    (its opening balances stand for everything before): one statement."""
+    month = month_start(day)
+    closed, opens_on = session.execute(select(
+        select(AccountingPeriod.closed).where(AccountingPeriod.period == month)
+        .scalar_subquery(),
+        select(AccountBook.opens_on).order_by(AccountBook.id).limit(1).scalar_subquery(),
+    )).one()
+    if closed:
         raise ValidationFailed(FieldError("PERIOD_CLOSED", _("Accounting period {period} is "
                                                              "closed"), field=at,
                                           period=f"{day:%Y-%m}"))
+    if opens_on is not None and month < opens_on:
+        raise ValidationFailed(FieldError(
+            "PERIOD_CLOSED", _("{period} lies before the book opens ({opens}): its opening "
+                               "balances stand for it"), field=at, period=f"{day:%Y-%m}",
+            opens=f"{opens_on:%Y-%m}"))
 
 
 def close_period(session: Session, period: date, *, user_id: int | None = None,
                  ) -> AccountingPeriod:
     """Close a month of the ledger and of depreciation: nothing posts into it any more."""
     row = period_row(session, period)
+    session.refresh(row, with_for_update=True)  # a close racing a reopen waits for it
     if row.closed:
         raise ValidationFailed(FieldError("PERIOD_CLOSED", _("Accounting period {period} is "
                                                              "closed"), field="period",
@@ -107,6 +123,8 @@ class Entry:
     supplier_id: int | None = None
     department: str = ""
     project: str = ""
+    #: 现金流量项目 of a cash line; None: the voucher's source type decides (:mod:`.cash_flow`).
+    cash_flow_item: str | None = None
 
 
 @dataclass
@@ -130,7 +148,7 @@ def _merged(entries: list[Entry]) -> list[Entry]:
     for e in entries:
         side = "d" if e.debit else "c"
         key = (e.account_code, side, e.customer_id, e.supplier_id, e.department, e.project,
-               e.summary)
+               e.summary, e.cash_flow_item)
         found = merged.get(key)
         if found is None:
             merged[key] = Entry(**{**e.__dict__})
@@ -181,6 +199,8 @@ def post_voucher(session: Session, draft: Draft, *, user_id: int | None = None,
     refuse_closed(session, draft.voucher_date)
     if errors:
         raise ValidationFailed(errors)
+    tags = cash_flow.tags(session, draft.source_type,
+                          [(e.account_code, e.cash_flow_item) for e in entries])
     period = month_start(draft.voucher_date)
     voucher = Voucher(period=period, number=f"{WORD}-{_take_number(session, period):04d}",
                       voucher_date=draft.voucher_date, summary=draft.summary[:120],
@@ -194,7 +214,7 @@ def post_voucher(session: Session, draft: Draft, *, user_id: int | None = None,
                                 summary=(e.summary or draft.summary)[:120], debit=e.debit,
                                 credit=e.credit, customer_id=e.customer_id,
                                 supplier_id=e.supplier_id, department=e.department[:64],
-                                project=e.project[:64])
+                                project=e.project[:64], cash_flow_item=tags[i])
                     for i, e in enumerate(entries))
     _keep_balances(session, period, [(accounts[e.account_code][0], e.debit, e.credit)
                                      for e in entries])
@@ -273,7 +293,8 @@ def reverse_voucher(session: Session, voucher_id: int, *, on: date | None = None
     for line, code in rows:
         draft.add(code, debit=-line.debit, credit=-line.credit, summary=line.summary,
                   customer_id=line.customer_id, supplier_id=line.supplier_id,
-                  department=line.department, project=line.project)
+                  department=line.department, project=line.project,
+                  cash_flow_item=line.cash_flow_item)
     return post_voucher(session, draft, user_id=user_id, reversal_of_id=voucher_id)
 
 

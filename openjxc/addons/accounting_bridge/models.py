@@ -82,6 +82,19 @@ class AccountingPeriod(Base):
     closed_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class PeriodReopening(Base):
+    """A closed month opened again (反结账): when, by whom and why — kept for the auditor."""
+
+    __tablename__ = "acc_period_reopening"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reopened_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    depreciation_reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class VoucherSequence(Base):
     """The last voucher number of a month, taken in the posting transaction."""
 
@@ -183,8 +196,8 @@ class ExportCode(Base):
     target_code: Mapped[str] = mapped_column(String(32))
 
 
-MODELS: list[type] = [AccountBook, Account, AccountingPeriod, VoucherSequence, Voucher,
-                      VoucherLine, AccountBalance, MappingRule, ExportCode]
+MODELS: list[type] = [AccountBook, Account, AccountingPeriod, PeriodReopening, VoucherSequence,
+                      Voucher, VoucherLine, AccountBalance, MappingRule, ExportCode]
 
 
 def all_models() -> list[type]:

@@ -36,6 +36,9 @@ class ExportBatch(Base):
                                                   nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: When the file reached its target (a push); a made export is delivered when made.
+    #: A pushed batch without it is owed: the next push delivers it again first.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ExportBatchVoucher(Base):

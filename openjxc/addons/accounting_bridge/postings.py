@@ -35,6 +35,7 @@ from openjxc.core.events import Subscription
 from . import mapping
 from .ledger import ZERO, Draft, post_voucher
 from .mapping import COUNTERPART, STOCK, Rules, Scope
+from .opening import before_opening
 
 #: Documents whose stock moves undo earlier ones: booked as red vouchers.
 RED_ORIGINS = ("sales.return", "purchase.return", "reversal")
@@ -69,8 +70,8 @@ def on_stock_moves(event: StockMovesPosted, *, session: Session, **_: Any) -> No
             continue
         document = (undone or STOCK) if origin == REVERSAL else origin
         red = origin in RED_ORIGINS
-        into = _place(rules, document, dkind, Scope(category, dwh))
-        out_of = _place(rules, document, skind, Scope(category, swh))
+        into = account_of_place(rules, document, dkind, Scope(category, dwh))
+        out_of = account_of_place(rules, document, skind, Scope(category, swh))
         if into == out_of:
             continue
         draft = drafts.get(day)
@@ -104,7 +105,7 @@ def _moves() -> Any:
             .where(StockMove.id.in_(bindparam("ids", expanding=True))))
 
 
-def _place(rules: Rules, document: str, kind: str, scope: Scope) -> str:
+def account_of_place(rules: Rules, document: str, kind: str, scope: Scope) -> str:
     if kind in PHYSICAL_KINDS:
         return rules.account(STOCK, kind, scope)
     return rules.account(document or STOCK, COUNTERPART, scope, fallback=(STOCK, COUNTERPART))
@@ -189,6 +190,8 @@ def _month_end(period: date) -> date:
 
 
 def on_depreciation(event: DepreciationPosted, *, session: Session, **_: Any) -> None:
+    if before_opening(session, event.period):
+        return  # in the openings' 累计折旧 (the schedule before the book's first month)
     rules = Rules(session, {mapping.DEPRECIATION})
     by_department: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for department, amount in zip(event.departments, event.amounts, strict=True):
@@ -206,6 +209,8 @@ def on_depreciation(event: DepreciationPosted, *, session: Session, **_: Any) ->
 
 
 def on_asset_acquired(event: AssetAcquired, *, session: Session, **_: Any) -> None:
+    if before_opening(session, event.acquired_on):
+        return  # taken on: its cost is in the opening balances
     rules = Rules(session, {mapping.ASSET_ACQUIRED})
     draft = Draft(voucher_date=event.acquired_on, summary=f"asset {event.code}",
                   source_type=mapping.ASSET_ACQUIRED, source_id=event.asset_id,

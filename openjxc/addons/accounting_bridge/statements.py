@@ -2,11 +2,12 @@
 
 * balance sheet (资产负债表) at a month's end: assets debit-positive, liabilities and equity
   credit-positive; 未分配利润 takes 本年利润, 利润分配 and the profit not yet carried
-  forward, so the two sides are equal;
-* income statement (利润表) of the month and of the year to date;
-* cash flow (现金流量表), simplified direct method: cash and bank movements of the month
-  classified by the document that caused them (receipts from customers, payments to
-  suppliers, asset disposals and purchases, other).
+  forward, so the two sides are equal; customers' and suppliers' balances placed by side
+  (:func:`balance_sheet`), with the forms' subtotals (流动资产合计 … 所有者权益合计);
+* income statement (利润表) of the month and of the year to date, the lines of the book's
+  standard (小企业 has no 资产减值损失 or 资产处置收益);
+* cash flow (现金流量表), direct method: the cash lines' 现金流量项目 (tagged when posted,
+  :mod:`.cash_flow`) by activity, tied to the cash accounts' balances.
 
 Lines name accounts by their standard names (``charts.FIRST_LEVEL``), so one layout
 serves both charts; an account the chart lacks counts nothing.
@@ -15,18 +16,19 @@ serves both charts; an account the chart lacks counts nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from openjxc.core.i18n import LazyString, _
 
-from . import charts, mapping
+from . import cash_flow, charts
 from .books import book
 from .ledger import ZERO, month_start
-from .models import Account, AccountBalance, Voucher, VoucherLine
+from .models import ENTERPRISE, SMALL, Account, AccountBalance, Voucher, VoucherLine
+from .models_books import OpeningBalance
 
 
 @dataclass
@@ -35,6 +37,28 @@ class StatementRow:
     label: LazyString
     amount: Decimal
     year_to_date: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        # −1 × 0.00 is -0.00, which a statement would print as "-0.00".
+        self.amount += ZERO
+        if self.year_to_date is not None:
+            self.year_to_date += ZERO
+
+
+def year_start(session: Session, period: date) -> date:
+    """The first month of ``period``'s year for the book: January, or the book's first
+    month when it opened later in that year — its opening balances are then where the
+    year starts (年初余额, the cash at the beginning of the year to date)."""
+    period = month_start(period)
+    january = period.replace(month=1)
+    opens = book(session).opens_on
+    if opens is not None and january < month_start(opens) <= period:
+        return month_start(opens)
+    return january
+
+
+def month_before(period: date) -> date:
+    return month_start(period - timedelta(days=1))
 
 
 def _codes(standard: str) -> dict[str, str]:
@@ -81,28 +105,130 @@ BALANCE_CLAIMS: tuple[tuple[str, LazyString, tuple[str, ...]], ...] = (
     ("surplus_reserve", _("Surplus reserve"), ("盈余公积",)),
 )
 PROFIT_LOSS = charts.PROFIT_LOSS
+_CURRENT = ("cash", "notes_receivable", "receivables", "prepayments", "other_receivables",
+            "inventories", "other_current_assets", "pending")
+_NON_CURRENT = ("fixed_assets", "construction", "disposals", "intangibles")
+_LIABILITIES = tuple(key for key, _l, _n in BALANCE_CLAIMS[:7])
+_EQUITY = ("capital", "capital_reserve", "surplus_reserve", "retained")
+_Layout = tuple[tuple[str, LazyString | None, tuple[str, ...]], ...]
+#: The lines in the forms' order, the subtotals (合计) with the lines they add up.
+BALANCE_LAYOUT: _Layout = (
+    *((key, None, ()) for key in _CURRENT),
+    ("total_current_assets", _("Total current assets"), _CURRENT),
+    *((key, None, ()) for key in _NON_CURRENT),
+    ("total_non_current_assets", _("Total non-current assets"), _NON_CURRENT),
+    ("total_assets", _("Total assets"), _CURRENT + _NON_CURRENT),
+    *((key, None, ()) for key in _LIABILITIES),
+    ("total_liabilities", _("Total liabilities"), _LIABILITIES),
+    *((key, None, ()) for key in _EQUITY),
+    ("total_equity", _("Total owners' equity"), _EQUITY),
+    ("total_liabilities_equity", _("Total liabilities and owners' equity"),
+     _LIABILITIES + _EQUITY),
+)
+#: The accounts kept per customer or supplier, whose balances are placed by their side.
+PARTNER_ACCOUNTS = ("应收账款", "预收账款", "预付账款", "应付账款")
+#: 应交税费 sub-accounts (应交增值税, 未交增值税, 预交增值税, 待抵扣/待认证进项税额…)
+#: with a debit balance are an asset under 企业会计准则 (财会〔2016〕22号).
+TAX = "应交税费"
+
+
+def _pieces(session: Session, codes: dict[str, str], totals: dict[str, Decimal],
+            through: date) -> dict[str, list[Decimal]]:
+    """The balance of each partner account split per customer or supplier (from the
+    vouchers' lines and the opening balances), the part without one as one more piece —
+    so the pieces add up to the account's balance."""
+    wanted = {codes[n]: n for n in PARTNER_ACCOUNTS if n in codes}
+    first = func.substr(Account.code, 1, 4)
+    found: dict[tuple[str, int | None, int | None], Decimal] = {}
+    lines = (select(first, VoucherLine.customer_id, VoucherLine.supplier_id,
+                    func.sum(VoucherLine.debit - VoucherLine.credit))
+             .join(Account, Account.id == VoucherLine.account_id)
+             .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+             .where(Voucher.period <= through, first.in_(sorted(wanted)),
+                    (VoucherLine.customer_id.is_not(None))
+                    | (VoucherLine.supplier_id.is_not(None)))
+             .group_by(first, VoucherLine.customer_id, VoucherLine.supplier_id))
+    opens = book(session).opens_on
+    queries = [lines]
+    if opens is not None and month_before(month_start(opens)) <= through:
+        queries.append(
+            select(first, OpeningBalance.customer_id, OpeningBalance.supplier_id,
+                   func.sum(OpeningBalance.debit - OpeningBalance.credit))
+            .join(Account, Account.id == OpeningBalance.account_id)
+            .where(first.in_(sorted(wanted)), (OpeningBalance.customer_id.is_not(None))
+                   | (OpeningBalance.supplier_id.is_not(None)))
+            .group_by(first, OpeningBalance.customer_id, OpeningBalance.supplier_id))
+    for query in queries:
+        for code, customer, supplier, amount in session.execute(query):
+            key = (code, customer, supplier)
+            found[key] = found.get(key, ZERO) + Decimal(amount or 0)
+    pieces: dict[str, list[Decimal]] = {}
+    for code, name in wanted.items():
+        mine = [v for (c, _c, _s), v in found.items() if c == code]
+        pieces[name] = [*mine, totals.get(code, ZERO) - sum(mine, ZERO)]
+    return pieces
+
+
+def _tax_debits(session: Session, codes: dict[str, str], through: date) -> Decimal:
+    """Σ of the debit balances of 应交税费's second-level accounts (itself when it has
+    none) at the end of ``through``."""
+    code = codes.get(TAX)
+    if code is None:
+        return ZERO
+    second = func.substr(Account.code, 1, 6)
+    return sum((Decimal(v) for _k, v in session.execute(
+        select(second, func.sum(AccountBalance.debit - AccountBalance.credit))
+        .join(Account, Account.id == AccountBalance.account_id)
+        .where(AccountBalance.period <= through, Account.code.like(f"{code}%"))
+        .group_by(second)) if v and Decimal(v) > 0), ZERO)
 
 
 def balance_sheet(session: Session, period: date) -> list[StatementRow]:
-    codes = _codes(book(session).standard)
-    totals = _first_level_totals(session, None, month_start(period))
+    """资产负债表 at the end of ``period``.  A customer's or supplier's balance is placed by
+    its side, as the forms ask (分析填列): what customers owe (应收账款 and 预收账款 debit
+    balances, less 坏账准备) is 应收账款, what they paid ahead (both accounts' credit
+    balances) is 预收账款, and 预付账款/应付账款 alike.  Under 企业会计准则 the 应交税费
+    sub-accounts with a debit balance (VAT to deduct, tax paid ahead) are
+    其他流动资产; under 小企业会计准则 应交税费 shows them with a minus."""
+    standard = book(session).standard
+    codes = _codes(standard)
+    through = month_start(period)
+    totals = _first_level_totals(session, None, through)
 
     def raw(names: tuple[str, ...]) -> Decimal:
         return sum((totals.get(codes.get(n, ""), ZERO) for n in names), ZERO)
 
-    rows = [StatementRow(key, label, raw(names)) for key, label, names in BALANCE_ASSETS]
-    assets = sum((r.amount for r in rows), ZERO)
-    rows.append(StatementRow("total_assets", _("Total assets"), assets))
-    claims = [StatementRow(key, label, -raw(names)) for key, label, names in BALANCE_CLAIMS]
-    profit_loss = {t.code(book(session).standard) for t in charts.FIRST_LEVEL
+    pieces = _pieces(session, codes, totals, through)
+
+    def side(names: tuple[str, ...], sign: int) -> Decimal:
+        """Σ of the pieces of ``names`` on the debit (1) or credit (−1) side, positive."""
+        return sum((sign * v for n in names for v in pieces.get(n, []) if sign * v > 0),
+                   ZERO)
+
+    placed = {"receivables": side(("应收账款", "预收账款"), 1) + raw(("坏账准备",)),
+              "prepayments": side(("预付账款", "应付账款"), 1),
+              "payables": side(("应付账款", "预付账款"), -1),
+              "advances": side(("应收账款", "预收账款"), -1)}
+    tax_assets = _tax_debits(session, codes, through) if standard == ENTERPRISE else ZERO
+    lines = {key: StatementRow(key, label, placed.get(key, raw(names)))
+             for key, label, names in BALANCE_ASSETS}
+    lines["other_current_assets"] = StatementRow("other_current_assets",
+                                                 _("Other current assets"), tax_assets)
+    lines.update((key, StatementRow(key, label, placed.get(key, -raw(names)) + (
+        tax_assets if key == "taxes" else ZERO))) for key, label, names in BALANCE_CLAIMS)
+    profit_loss = {t.code(standard) for t in charts.FIRST_LEVEL
                    if t.category == PROFIT_LOSS}
-    retained = -(raw(("本年利润", "利润分配"))
-                 + sum((v for c, v in totals.items() if c in profit_loss), ZERO))
-    claims.append(StatementRow("retained", _("Undistributed profit"), retained))
-    claims.append(StatementRow("total_liabilities_equity",
-                               _("Total liabilities and owners' equity"),
-                               sum((r.amount for r in claims), ZERO)))
-    return rows + claims
+    lines["retained"] = StatementRow("retained", _("Undistributed profit"), -(
+        raw(("本年利润", "利润分配"))
+        + sum((v for c, v in totals.items() if c in profit_loss), ZERO)))
+    rows: list[StatementRow] = []
+    for key, label, parts in BALANCE_LAYOUT:
+        if label is not None:
+            rows.append(StatementRow(key, label, sum((r.amount for r in rows
+                                                      if r.key in parts), ZERO)))
+        else:
+            rows.append(lines[key])
+    return rows
 
 
 INCOME: tuple[tuple[str, LazyString, tuple[str, ...], int], ...] = (
@@ -128,7 +254,7 @@ def income_statement(session: Session, period: date) -> list[StatementRow]:
         return sign * sum((totals.get(codes.get(n, ""), ZERO) for n in names), ZERO)
 
     rows = [StatementRow(key, label, line(month, names, sign), line(year, names, sign))
-            for key, label, names, sign in INCOME]
+            for key, label, names, sign in INCOME if any(n in codes for n in names)]
 
     def profit(totals: dict[str, Decimal]) -> tuple[Decimal, Decimal, Decimal]:
         values = {key: line(totals, names, sign) for key, _l, names, sign in INCOME}
@@ -154,37 +280,75 @@ def income_statement(session: Session, period: date) -> list[StatementRow]:
     return rows
 
 
-CASH_ACCOUNTS = ("库存现金", "银行存款", "其他货币资金")
-CASH_LINES: tuple[tuple[str, LazyString, tuple[str, ...]], ...] = (
-    ("sales_receipts", _("Cash received from sales of goods and services"),
-     (mapping.RECEIPT,)),
-    ("purchase_payments", _("Cash paid for goods and services"), (mapping.PAYMENT,)),
-    ("asset_disposals", _("Net cash from disposal of fixed assets"),
-     (mapping.ASSET_DISPOSED,)),
-    ("asset_purchases", _("Cash paid for fixed assets"), (mapping.ASSET_ACQUIRED,)),
-)
+NET_CASH: dict[str, tuple[str, LazyString]] = {
+    cash_flow.OPERATING: ("net_operating", _("Net cash flows from operating activities")),
+    cash_flow.INVESTING: ("net_investing", _("Net cash flows from investing activities")),
+    cash_flow.FINANCING: ("net_financing", _("Net cash flows from financing activities")),
+}
+#: (小企业会计准则, 企业会计准则) captions of the last lines.
+CASH_TOTALS: dict[str, tuple[LazyString, LazyString]] = {
+    "net_change": (_("Net increase in cash"),
+                   _("Net increase in cash and cash equivalents")),
+    "beginning_cash": (_("Cash at the beginning of the period"),
+                       _("Cash and cash equivalents at the beginning of the period")),
+    "ending_cash": (_("Cash at the end of the period"),
+                    _("Cash and cash equivalents at the end of the period")),
+}
 
 
 def cash_flow_statement(session: Session, period: date) -> list[StatementRow]:
+    """现金流量表 of a month (``amount``) and of the year to date (``year_to_date``) from
+    the 现金流量项目 tagged on the cash lines (:mod:`.cash_flow`): one row per item of the
+    book's standard keyed by its code (cash paid is positive on an outflow item), each
+    activity's net cash flow, ``unclassified`` (cash movements no item covers), then
+    ``net_change``, ``beginning_cash`` and ``ending_cash`` read from the ledger's balances,
+    so ending − beginning = net change = what the cash accounts moved.  The year to date
+    starts at :func:`year_start`: a book opened in the year begins with its opening cash,
+    which is no flow."""
     period = month_start(period)
-    codes = _codes(book(session).standard)
-    prefixes = [codes[n] for n in CASH_ACCOUNTS if n in codes]
-    first = func.substr(Account.code, 1, 4)
-    moved = dict(session.execute(
-        select(Voucher.source_type, func.sum(VoucherLine.debit - VoucherLine.credit))
-        .join(VoucherLine, VoucherLine.voucher_id == Voucher.id)
-        .join(Account, Account.id == VoucherLine.account_id)
-        .where(Voucher.period == period, first.in_(prefixes))
-        .group_by(Voucher.source_type)).all())
+    january = year_start(session, period)
+    standard = book(session).standard
+    moved = AccountBalance.debit - AccountBalance.credit
+    before_year, before_month, ending = session.execute(
+        select(func.sum(case((AccountBalance.period < january, moved), else_=0)),
+               func.sum(case((AccountBalance.period < period, moved), else_=0)),
+               func.sum(moved))
+        .join(Account, Account.id == AccountBalance.account_id)
+        .where(AccountBalance.period <= period,
+               func.substr(Account.code, 1, 4).in_(sorted(cash_flow.cash_codes(standard))))
+    ).one()
+    line = VoucherLine.debit - VoucherLine.credit
+    flows = {item: (ZERO + (month or 0), ZERO + (year or 0)) for item, month, year in
+             session.execute(
+                 select(VoucherLine.cash_flow_item,
+                        func.sum(case((Voucher.period == period, line), else_=0)),
+                        func.sum(line))
+                 .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+                 .where(Voucher.period >= january, Voucher.period <= period,
+                        VoucherLine.cash_flow_item != "")
+                 .group_by(VoucherLine.cash_flow_item))}
     rows: list[StatementRow] = []
-    known: set[str] = set()
-    for key, label, sources in CASH_LINES:
-        known.update(sources)
-        rows.append(StatementRow(key, label, sum((Decimal(moved.get(s) or 0)
-                                                  for s in sources), ZERO)))
-    rows.append(StatementRow("other", _("Other cash movements"),
-                             sum((Decimal(v or 0) for s, v in moved.items()
-                                  if s not in known), ZERO)))
-    rows.append(StatementRow("net_change", _("Net increase in cash"),
-                             sum((r.amount for r in rows), ZERO)))
+    covered = (ZERO, ZERO)
+    for activity in cash_flow.ACTIVITIES:
+        net = (ZERO, ZERO)
+        chosen = [i for i in cash_flow.items(standard) if i.activity == activity]
+        for item in chosen:
+            month, year = flows.get(item.code, (ZERO, ZERO))
+            rows.append(StatementRow(item.code, item.name, ZERO + item.sign * month,
+                                     ZERO + item.sign * year))
+            net = (net[0] + month, net[1] + year)
+        if activity in NET_CASH:
+            rows.append(StatementRow(*NET_CASH[activity], *net))
+        covered = (covered[0] + net[0], covered[1] + net[1])
+    ending = ZERO + (ending or 0)
+    beginning = (ZERO + (before_month or 0), ZERO + (before_year or 0))
+    change = (ending - beginning[0], ending - beginning[1])
+    rows.append(StatementRow("unclassified", _("Cash movements not classified"),
+                             change[0] - covered[0], change[1] - covered[1]))
+    which = 0 if standard == SMALL else 1
+    rows.append(StatementRow("net_change", CASH_TOTALS["net_change"][which], *change))
+    rows.append(StatementRow("beginning_cash", CASH_TOTALS["beginning_cash"][which],
+                             *beginning))
+    rows.append(StatementRow("ending_cash", CASH_TOTALS["ending_cash"][which], ending,
+                             ending))
     return rows
