@@ -14,7 +14,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class AssetAcquired(Event):
-    """A fixed asset entered at its cost (借 固定资产)."""
+    """Fires when a fixed asset card is created at its cost (``assetCreate``;
+    借 固定资产)."""
 
     name: ClassVar[str] = "depreciation.asset.acquired"
     added_in: ClassVar[str] = "0.1"
@@ -28,8 +29,9 @@ class AssetAcquired(Event):
 
 @dataclass(frozen=True)
 class AssetCapitalized(Event):
-    """A serial unit left sellable stock and became a fixed asset at its own cost
-    (借 固定资产 贷 库存商品); ``move_ids`` are the stock moves that took it out."""
+    """Fires when a serial unit leaves sellable stock and becomes a fixed asset at its own
+    cost (``assetCapitalizeSerial``; 借 固定资产 贷 库存商品); ``move_ids`` are the stock
+    moves that took it out."""
 
     name: ClassVar[str] = "depreciation.asset.capitalized"
     added_in: ClassVar[str] = "0.1"
@@ -46,8 +48,9 @@ class AssetCapitalized(Event):
 
 @dataclass(frozen=True)
 class DepreciationPosted(Event):
-    """Book depreciation of a month (借 费用 by department, 贷 累计折旧): one amount per
-    asset, in the order of ``asset_ids``; ``departments`` aligned with them."""
+    """Fires when a month's book depreciation is posted (``depreciationRun``; 借 费用 by
+    department, 贷 累计折旧): one amount per asset, in the order of ``asset_ids``;
+    ``departments`` aligned with them."""
 
     name: ClassVar[str] = "depreciation.posted"
     added_in: ClassVar[str] = "0.1"
@@ -60,8 +63,8 @@ class DepreciationPosted(Event):
 
 @dataclass(frozen=True)
 class AssetDisposed(Event):
-    """An asset sold or scrapped: ``gain_loss`` = proceeds − net book value − costs
-    (positive: 清理净收益, negative: 清理净损失)."""
+    """Fires when an asset is sold or scrapped (``assetDispose``): ``gain_loss`` =
+    proceeds − net book value − costs (positive: 清理净收益, negative: 清理净损失)."""
 
     name: ClassVar[str] = "depreciation.asset.disposed"
     added_in: ClassVar[str] = "0.1"

@@ -11,7 +11,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class WarrantyExtended(Event):
-    """An extension (续保) was sold and billed: the warranty now ends on ``end_date``."""
+    """Fires when an extension (续保) is sold and billed (``warrantyExtend``): the
+    warranty now ends on ``end_date``."""
 
     name: ClassVar[str] = "warranty.extended"
     added_in: ClassVar[str] = "0.1"

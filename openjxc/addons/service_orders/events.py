@@ -14,8 +14,9 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class ServiceOrderCreated(Event):
-    """A work order exists; ``serial_ids`` are its serial devices, ``reported_on`` the
-    business day it was reported (the day coverage is asked for)."""
+    """Fires when a work order is created (``serviceOrderCreate``); ``serial_ids`` are
+    its serial devices, ``reported_on`` the business day it was reported (the day
+    coverage is asked for)."""
 
     name: ClassVar[str] = "service.order.created"
     added_in: ClassVar[str] = "0.1"
@@ -29,9 +30,10 @@ class ServiceOrderCreated(Event):
 
 @dataclass(frozen=True)
 class ServicePartReplaced(Event):
-    """A serial part was swapped on a device: ``removed_serial_id`` came out (into
-    quarantine), ``fitted_serial_id`` went in.  ``host_serial_id`` is the device (None
-    when the order has no serial device)."""
+    """Fires when a serial part is swapped on a device while recording work
+    (``serviceOrderRecord``): ``removed_serial_id`` came out (into quarantine),
+    ``fitted_serial_id`` went in.  ``host_serial_id`` is the device (None when the order
+    has no serial device)."""
 
     name: ClassVar[str] = "service.part.replaced"
     added_in: ClassVar[str] = "0.1"
@@ -44,7 +46,8 @@ class ServicePartReplaced(Event):
 
 @dataclass(frozen=True)
 class ServiceOrderCompleted(Event):
-    """The work is done (and billed, when anything was not covered)."""
+    """Fires when the work is done (``serviceOrderComplete``), and billed when anything
+    was not covered."""
 
     name: ClassVar[str] = "service.order.completed"
     added_in: ClassVar[str] = "0.1"
@@ -58,7 +61,8 @@ class ServiceOrderCompleted(Event):
 
 @dataclass(frozen=True)
 class ServiceOrderClosed(Event):
-    """The customer signed off, with a rating 1–5 (None when they gave none)."""
+    """Fires when the customer signs off (``serviceOrderClose``), with a rating 1–5 (None
+    when they gave none)."""
 
     name: ClassVar[str] = "service.order.closed"
     added_in: ClassVar[str] = "0.1"
@@ -68,6 +72,9 @@ class ServiceOrderClosed(Event):
 
 @dataclass(frozen=True)
 class ServiceOrderCancelled(Event):
+    """Fires when a work order is cancelled (``serviceOrderCancel``) before its work is
+    done."""
+
     name: ClassVar[str] = "service.order.cancelled"
     added_in: ClassVar[str] = "0.1"
     order_id: int

@@ -10,7 +10,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class ProductCreated(Event):
-    """A product entered the product master (in the creating transaction)."""
+    """Fires when a product enters the product master (``create_product``,
+    ``productCreate``, imports), in the creating transaction."""
 
     name: ClassVar[str] = "catalog.product.created"
     added_in: ClassVar[str] = "0.1"
@@ -21,7 +22,8 @@ class ProductCreated(Event):
 
 @dataclass(frozen=True)
 class ProductUpdated(Event):
-    """A product's master data changed (``changed`` names the fields, column names)."""
+    """Fires when a product's master data changes (``update_product``, ``productUpdate``);
+    ``changed`` names the fields (column names)."""
 
     name: ClassVar[str] = "catalog.product.updated"
     added_in: ClassVar[str] = "0.1"

@@ -10,8 +10,9 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class StockCountPosted(Event):
-    """A count was posted (in the posting transaction): its variances are the
-    ``move_ids`` (origin ``count``), empty when nothing differed."""
+    """Fires when a count is posted (``post_count``, ``stockCountPost``), in the posting
+    transaction: its variances are the ``move_ids`` (origin ``count``), empty when
+    nothing differed."""
 
     name: ClassVar[str] = "stock.count.posted"
     added_in: ClassVar[str] = "0.1"

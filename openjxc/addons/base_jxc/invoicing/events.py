@@ -22,12 +22,12 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class InvoicePosted(Event):
-    """An invoice or credit note was posted.
+    """Fires when an invoice or credit note is posted (``invoiceCreate``, the sales and
+    purchase order invoicing mutations).
 
     ``amount_total`` and each line's ``quantity`` are signed as stored: negative on a
     credit note.  ``lines`` holds ``(line_id, source_type, source_id, quantity)`` per line,
-    ``source_type`` ``""`` and ``source_id`` None for a line that bills no document line.
-    """
+    ``source_type`` ``""`` and ``source_id`` None for a line that bills no document line."""
 
     name: ClassVar[str] = "invoicing.invoice.posted"
     added_in: ClassVar[str] = "0.1"
@@ -42,8 +42,9 @@ class InvoicePosted(Event):
 
 @dataclass(frozen=True)
 class PaymentPosted(Event):
-    """Money was received, paid or refunded; ``amount`` is always positive (what it
-    settles is in its allocations)."""
+    """Fires when money is received, paid or refunded (``create_payment``,
+    ``paymentCreate``); ``amount`` is always positive (what it settles is in its
+    allocations)."""
 
     name: ClassVar[str] = "invoicing.payment.posted"
     added_in: ClassVar[str] = "0.1"
@@ -57,8 +58,9 @@ class PaymentPosted(Event):
 
 @dataclass(frozen=True)
 class InvoiceSettled(Event):
-    """Allocations changed what is settled of some invoices (a payment or a credit note
-    was allocated); ``invoice_ids`` are the invoices touched."""
+    """Fires when allocations change what is settled of some invoices (a payment or a
+    credit note is allocated: ``paymentCreate``, ``paymentAllocate``); ``invoice_ids``
+    are the invoices touched."""
 
     name: ClassVar[str] = "invoicing.invoice.settled"
     added_in: ClassVar[str] = "0.1"

@@ -10,7 +10,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class PartnerCreated(Event):
-    """A customer or supplier was added (in the creating transaction)."""
+    """Fires when a customer or supplier is added (``create_partner``, ``partnerCreate``,
+    imports), in the creating transaction."""
 
     name: ClassVar[str] = "partner.created"
     added_in: ClassVar[str] = "0.1"

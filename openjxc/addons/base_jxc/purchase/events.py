@@ -10,7 +10,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class PurchaseOrderApproved(Event):
-    """An order received its last required approval: it may now be received."""
+    """Fires when an order receives its last required approval
+    (``purchaseOrderApprove``): it may now be received."""
 
     name: ClassVar[str] = "purchase.order.approved"
     added_in: ClassVar[str] = "0.1"
@@ -20,8 +21,9 @@ class PurchaseOrderApproved(Event):
 
 @dataclass(frozen=True)
 class PurchaseReceived(Event):
-    """Goods arrived against an order: ``move_ids`` took the accepted ones to stock and the
-    rejected ones to quarantine (goods refused at the door move nowhere)."""
+    """Fires when goods arrive against an order (``purchaseOrderReceive``): ``move_ids``
+    took the accepted ones to stock and the rejected ones to quarantine (goods refused at
+    the door move nowhere)."""
 
     name: ClassVar[str] = "purchase.received"
     added_in: ClassVar[str] = "0.1"
@@ -33,7 +35,8 @@ class PurchaseReceived(Event):
 
 @dataclass(frozen=True)
 class PurchaseReturned(Event):
-    """Goods went back to a supplier (``move_ids`` to the supplier location, at cost)."""
+    """Fires when goods go back to a supplier (``purchaseReturnCreate``; ``move_ids`` to
+    the supplier location, at cost)."""
 
     name: ClassVar[str] = "purchase.returned"
     added_in: ClassVar[str] = "0.1"

@@ -11,12 +11,12 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class ReturnReceived(Event):
-    """A customer's goods arrived in the warehouse's quarantine location.
+    """Fires when a customer's goods arrive in the warehouse's quarantine location
+    (``returnReceive``).
 
     ``lines`` holds ``(sales_order_line_id, quantity, value)`` per return line (the order
     line None for goods returned without one); ``value`` is the cost the goods came back
-    at, which the sales chapter has already taken off the order line's cost of goods sold.
-    """
+    at, which the sales chapter has already taken off the order line's cost of goods sold."""
 
     name: ClassVar[str] = "returns.received"
     added_in: ClassVar[str] = "0.1"
@@ -31,8 +31,9 @@ class ReturnReceived(Event):
 
 @dataclass(frozen=True)
 class ReturnInspected(Event):
-    """Inspection decided what becomes of the returned goods: back to stock, scrapped or
-    sent back to the supplier (``*_serial_ids`` name the serial units of each)."""
+    """Fires when inspection decides what becomes of the returned goods
+    (``returnInspect``): back to stock, scrapped or sent back to the supplier
+    (``*_serial_ids`` name the serial units of each)."""
 
     name: ClassVar[str] = "returns.inspected"
     added_in: ClassVar[str] = "0.1"
@@ -47,8 +48,8 @@ class ReturnInspected(Event):
 
 @dataclass(frozen=True)
 class ReturnClosed(Event):
-    """A return was settled with the customer by a credit note (红字发票) or a refund;
-    ``amount`` is what was credited or refunded, tax included."""
+    """Fires when a return is settled with the customer by a credit note (红字发票) or a
+    refund (``returnClose``); ``amount`` is what was credited or refunded, tax included."""
 
     name: ClassVar[str] = "returns.closed"
     added_in: ClassVar[str] = "0.1"

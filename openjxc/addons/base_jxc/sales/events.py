@@ -12,7 +12,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class SalesOrderConfirmed(Event):
-    """An order passed the credit check (or was approved) and its stock was reserved."""
+    """Fires when an order passes the credit check (``salesOrderConfirm``) or is approved
+    past it (``salesOrderApprove``), once its stock is reserved."""
 
     name: ClassVar[str] = "sales.order.confirmed"
     added_in: ClassVar[str] = "0.1"
@@ -23,9 +24,9 @@ class SalesOrderConfirmed(Event):
 
 @dataclass(frozen=True)
 class SalesDelivered(Event):
-    """Goods left for the customer: ``move_ids`` took them from the warehouse to the
-    customer location (``origin_type="sales.delivery"``), ``serial_ids`` are the units
-    delivered, ``product_ids`` the products (each once)."""
+    """Fires when goods leave for the customer (``salesOrderDeliver``): ``move_ids`` took
+    them from the warehouse to the customer location (``origin_type="sales.delivery"``),
+    ``serial_ids`` are the units delivered, ``product_ids`` the products (each once)."""
 
     name: ClassVar[str] = "sales.delivered"
     added_in: ClassVar[str] = "0.1"
@@ -41,7 +42,8 @@ class SalesDelivered(Event):
 
 @dataclass(frozen=True)
 class SalesOrderCancelled(Event):
-    """An order was cancelled; its reservations were released."""
+    """Fires when an order is cancelled (``salesOrderCancel``), after its reservations
+    were released."""
 
     name: ClassVar[str] = "sales.order.cancelled"
     added_in: ClassVar[str] = "0.1"
@@ -50,8 +52,8 @@ class SalesOrderCancelled(Event):
 
 @dataclass(frozen=True)
 class CreditLimitOverridden(Event):
-    """A user let an order through although it exceeds the customer's credit
-    (audited in ``SalesCreditApproval``)."""
+    """Fires when a user approves an order although it exceeds the customer's credit
+    (``salesOrderApprove``; audited in ``SalesCreditApproval``)."""
 
     name: ClassVar[str] = "sales.credit.overridden"
     added_in: ClassVar[str] = "0.1"

@@ -10,11 +10,11 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class StockMovesPosted(Event):
-    """Moves entered the ledger (in the posting transaction).
+    """Fires whenever moves enter the ledger (``post_moves``: receipts, deliveries,
+    transfers, counts, returns …), in the posting transaction.
 
     ``move_ids`` in posting order; ``origin_type``/``origin_id`` name the document that
-    caused them (``transfer``, ``count``, ``purchase.receipt`` …) when there is one.
-    """
+    caused them (``transfer``, ``count``, ``purchase.receipt`` …) when there is one."""
 
     name: ClassVar[str] = "stock.moves.posted"
     added_in: ClassVar[str] = "0.1"

@@ -10,7 +10,8 @@ from openjxc.core.events import Event
 
 @dataclass(frozen=True)
 class TransferShipped(Event):
-    """A transfer left its warehouse: its goods are in the source warehouse's in-transit."""
+    """Fires when a transfer leaves its warehouse (``stockTransferShip``): its goods are
+    in the source warehouse's in-transit."""
 
     name: ClassVar[str] = "stock.transfer.shipped"
     added_in: ClassVar[str] = "0.1"
@@ -23,8 +24,9 @@ class TransferShipped(Event):
 
 @dataclass(frozen=True)
 class TransferReceived(Event):
-    """A transfer arrived.  ``complete`` is false when something was lost on the way
-    (``lost_move_ids`` took it from in-transit to the loss location)."""
+    """Fires when a transfer arrives (``stockTransferReceive``).  ``complete`` is false
+    when something was lost on the way (``lost_move_ids`` took it from in-transit to the
+    loss location)."""
 
     name: ClassVar[str] = "stock.transfer.received"
     added_in: ClassVar[str] = "0.1"
