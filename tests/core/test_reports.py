@@ -33,6 +33,8 @@ from openjxc.core.reports import (
     cjk_font_available,
     cjk_fonts,
 )
+from openjxc.testing.pdf import embedded_fonts
+from openjxc.testing.pdf import pdf_text as pdf_text
 
 CUSTOMER = "上海机电设备有限公司"
 TOTAL = Decimal("12345.67")
@@ -123,34 +125,6 @@ def contract_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return ReportRegistry.for_environment(env).render_pdf("sales_contract", 1, None, "zh_CN")
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text without whitespace (line breaks fall where the layout puts them)."""
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return "".join(text.split())
-
-
-def embedded_fonts(pdf: bytes) -> dict[str, bool]:
-    """Every font the pages use (composite fonts through their descendants), and whether
-    its font program is embedded in the file."""
-    found: dict[str, bool] = {}
-
-    def visit(font: Any) -> None:
-        font = font.get_object()
-        descriptor = font.get("/FontDescriptor")
-        embedded = descriptor is not None and any(
-            key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
-        )
-        if "/BaseFont" in font and (descriptor is not None or "/DescendantFonts" not in font):
-            found[str(font["/BaseFont"])] = embedded
-        for descendant in font.get("/DescendantFonts", []):
-            visit(descendant)
-
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object() if fonts is not None else {}).values():
-            visit(ref)
-    return found
 
 
 # -- the printed contract --------------------------------------------------------------

@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from test_statement_files_support import (
     COMPANY,
     D,
-    cjk_font_embedded,
     money,
     pdf_text,
     row_of,
@@ -28,6 +27,7 @@ from test_statement_files_support import (
 from openjxc.addons.accounting_bridge import books, reports, statement_files, statements
 from openjxc.core.reports import ReportNotFound, ReportRegistry
 from openjxc.testing.fixtures import BACKENDS, DatabaseFactory
+from openjxc.testing.pdf import cjk_fonts_embedded
 
 MARCH = date(2026, 3, 1)
 
@@ -174,7 +174,7 @@ def test_every_statement_prints_with_a_chinese_font(world: World, kind: str,
     assert found.filename == f"{kind.replace('_', '-')}-2026-03.pdf"
     text = pdf_text(found.content)
     assert title in text and COMPANY in text and "单位：元" in text
-    assert cjk_font_embedded(found.content), "the Chinese font is not embedded"
+    assert cjk_fonts_embedded(found.content), "the Chinese font is not embedded"
     page = PdfReader(io.BytesIO(found.content)).pages[0]
     wide = kind in ("trial_balance", "balance_sheet")  # landscape for the wide ones
     assert (float(page.mediabox.width) > float(page.mediabox.height)) is wide
@@ -194,7 +194,7 @@ def test_the_statements_are_printed_by_url_for_a_month(world: World) -> None:
     assert registry.get("balance_sheet").permission == "accounting.voucher.read"
     with world.uow(readonly=True) as s:
         pdf = registry.render_pdf("income_statement", 202603, s, "zh_CN")
-        assert "利润表" in pdf_text(pdf) and cjk_font_embedded(pdf)
+        assert "利润表" in pdf_text(pdf) and cjk_fonts_embedded(pdf)
         for wrong in (202613, 202600, 2026, 0):
             with pytest.raises(ReportNotFound):
                 registry.render_html("income_statement", wrong, s, "zh_CN")

@@ -13,7 +13,6 @@ from accounting_support import World
 from test_statement_files_support import (
     COMPANY,
     D,
-    cjk_font_embedded,
     money,
     pdf_text,
     row_of,
@@ -23,6 +22,7 @@ from test_statement_files_support import (
 
 from openjxc.testing.fixtures import BACKENDS
 from openjxc.testing.graphql import GraphQLTester
+from openjxc.testing.pdf import cjk_fonts_embedded
 
 EXPORT = """query($s: AccountingStatement!, $p: String!, $f: AccountingStatementFormat!) {
   accountingStatementExport(statement: $s, period: $p, format: $f) {
@@ -86,7 +86,7 @@ def test_a_pdf_through_the_api(world: World) -> None:
     assert found["contentType"] == "application/pdf"
     text = pdf_text(content)
     assert "Incomestatement" in text and COMPANY in text and "6,000.00" in text
-    assert cjk_font_embedded(content)
+    assert cjk_fonts_embedded(content)
 
 
 def test_the_files_need_the_ledger_read_permission(world: World) -> None:

@@ -20,10 +20,10 @@ from typing import Any
 
 from accounting_support import World, build_world
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from openjxc.addons.base_jxc.policies.services import set_policy
 from openjxc.testing.fixtures import DatabaseFactory
+from openjxc.testing.pdf import pdf_text as pdf_text
 
 D = Decimal
 COMPANY = "杭州恒达机电设备有限公司"
@@ -71,37 +71,5 @@ def money(value: Any) -> Decimal:
     return D(str(value or 0)).quantize(D("0.01"))
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text without whitespace."""
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return "".join(text.split())
 
 
-def embedded_fonts(pdf: bytes) -> dict[str, bool]:
-    """Every font the pages use and whether its program is embedded (as the kernel's
-    report tests read it)."""
-    found: dict[str, bool] = {}
-
-    def visit(font: Any) -> None:
-        font = font.get_object()
-        descriptor = font.get("/FontDescriptor")
-        embedded = descriptor is not None and any(
-            key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-        if "/BaseFont" in font and (descriptor is not None or "/DescendantFonts" not in font):
-            found[str(font["/BaseFont"])] = embedded
-        for descendant in font.get("/DescendantFonts", []):
-            visit(descendant)
-
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object() if fonts is not None else {}).values():
-            visit(ref)
-    return found
-
-
-def cjk_font_embedded(pdf: bytes) -> bool:
-    fonts = embedded_fonts(pdf)
-    cjk = [name for name in fonts
-           if "WenQuanYi" in name or ("Noto" in name and ("CJK" in name or "SC" in name))]
-    return bool(cjk) and all(fonts[name] for name in cjk)

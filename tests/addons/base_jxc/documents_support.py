@@ -15,7 +15,6 @@ not needed to print what they would have saved).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
 from stock_support import D
 from trading_support import TradingWorld, build_trading_world
 
@@ -44,6 +42,7 @@ from openjxc.addons.base_jxc.sales.models import (
 from openjxc.addons.base_jxc.stock.models import Batch
 from openjxc.addons.base_jxc.stock.posting import MoveLine, business_today, post_moves
 from openjxc.testing.fixtures import DatabaseFactory
+from openjxc.testing.pdf import pdf_text as pdf_text
 
 COMPANY = {"name": "杭州恒达机电设备有限公司", "address": "杭州市滨江区江南大道 88 号",
            "phone": "0571-8888 6666", "tax_id": "91330108MA2CFE3K1" + check_character(
@@ -205,39 +204,5 @@ def _deliver_one(session: Any, world: DocumentsWorld, today: Any) -> int:
 # -- reading PDFs (as tests/core/test_reports.py does) -----------------------------------
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text without whitespace (line breaks fall where the layout puts them)."""
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return "".join(text.split())
 
 
-def embedded_fonts(pdf: bytes) -> dict[str, bool]:
-    """Every font the pages use (composite fonts through their descendants), and whether
-    its font program is embedded in the file."""
-    found: dict[str, bool] = {}
-
-    def visit(font: Any) -> None:
-        font = font.get_object()
-        descriptor = font.get("/FontDescriptor")
-        embedded = descriptor is not None and any(
-            key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
-        )
-        if "/BaseFont" in font and (descriptor is not None or "/DescendantFonts" not in font):
-            found[str(font["/BaseFont"])] = embedded
-        for descendant in font.get("/DescendantFonts", []):
-            visit(descendant)
-
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object() if fonts is not None else {}).values():
-            visit(ref)
-    return found
-
-
-def cjk_fonts_embedded(pdf: bytes) -> bool:
-    """Whether the PDF uses a CJK font (WenQuanYi or Noto CJK) and embeds every one."""
-    fonts = embedded_fonts(pdf)
-    cjk = [name for name in fonts
-           if "WenQuanYi" in name or ("Noto" in name and ("CJK" in name or "SC" in name))]
-    return bool(cjk) and all(fonts[name] for name in cjk)

@@ -15,7 +15,6 @@ from documents_support import (
     C1_CREDIT_CODE,
     COMPANY,
     DocumentsWorld,
-    cjk_fonts_embedded,
     documents_world_on,
     pdf_text,
 )
@@ -28,6 +27,7 @@ from openjxc.core.amounts import amount_in_words
 from openjxc.core.i18n import Translator, format_date, use_locale
 from openjxc.core.reports import ReportRegistry
 from openjxc.testing.fixtures import BACKENDS
+from openjxc.testing.pdf import cjk_fonts_embedded
 
 #: Report → (document number, partner, a product code on it).
 DOCUMENTS = {
