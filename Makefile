@@ -41,8 +41,12 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+# One worker more than this machine's two cores: tests wait on PostgreSQL and on the
+# processes and servers they start, and a third worker fills those waits (~8% faster).
+PYTEST_WORKERS ?= 3
+
 pytest:
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # bench_http.py drives the server with wrk (Python generator as a fallback, which costs the
 # server CPU on a small machine); install it where we may (Debian, as root).
