@@ -50,7 +50,8 @@ EDITIONS: Mapping[str, tuple[str, ...]] = {
 }
 
 _REQUIRED_KEYS = ("name", "version", "kernel", "tier", "summary")
-_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+#: What a manifest's ``table_prefix`` may be (also checked by ``openjxc addon new``).
+TABLE_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def read_manifest(package: str, *, expected_name: str | None = None) -> AddonMan
         raise AddonResolutionError(f"addon {name!r}: depends must be a list of addon names, "
                                    f'e.g. depends = ["base_jxc"]')
     prefix = str(data.get("table_prefix", name))
-    if not _PREFIX.match(prefix):
+    if not TABLE_PREFIX.match(prefix):
         raise AddonResolutionError(f"addon {name!r}: table_prefix must be lowercase letters, "
                                    f"digits and underscores, starting with a letter")
     auto_install = data.get("auto_install", False)

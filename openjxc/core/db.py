@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Select, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, QueuePool
 
@@ -238,3 +238,22 @@ def retry_transient(action: Callable[[], T], *, attempts: int = 5,
             log.info("transient database error (attempt %s): %s; retrying", attempt, exc.orig)
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def lock_or_create(session: Session, query: Select[T], create: Callable[[], T]) -> T:
+    """The one row ``query`` selects, locked until the transaction ends (``FOR UPDATE``;
+    SQLite's ``BEGIN IMMEDIATE`` serialises anyway), added by ``create()`` if missing.
+
+    Two first callers may race to create the row: the loser's insert fails at its
+    savepoint and it then waits on the winner's lock like anyone else.
+    """
+    locked = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalars(locked).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(create())
+        except IntegrityError:
+            pass
+        row = session.scalars(locked).one()
+    return row

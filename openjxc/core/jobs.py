@@ -42,10 +42,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from openjxc.core.db import retry_transient
+from openjxc.core.db import lock_or_create, retry_transient
 from openjxc.core.errors import BootError
 from openjxc.core.models import Base, UTCDateTime, utcnow
 
@@ -157,19 +156,9 @@ class JobReport:
 
 def lock_job(session: Session, key: str) -> JobState:
     """The job's state row, locked until the transaction ends (created if missing)."""
-    query = (select(JobState).where(JobState.key == key).with_for_update()
-             .execution_options(populate_existing=True))
-    state = session.scalars(query).first()
-    if state is None:
-        try:
-            # Two first claims may race to create the row: the loser's insert fails at its
-            # savepoint and it then waits on the winner's lock like anyone else.
-            with session.begin_nested():
-                session.add(JobState(key=key, last_status="", last_result="", failures=0))
-        except IntegrityError:
-            pass
-        state = session.scalars(query).one()
-    return state
+    return lock_or_create(
+        session, select(JobState).where(JobState.key == key),
+        lambda: JobState(key=key, last_status="", last_result="", failures=0))
 
 
 def backoff(job: ScheduledJob, failures: int) -> timedelta:

@@ -38,7 +38,7 @@ from babel.messages.pofile import read_po, write_po
 from packaging.version import Version
 
 from openjxc import KERNEL_VERSION
-from openjxc.core.addons import TIERS, AddonManifest, discover
+from openjxc.core.addons import TABLE_PREFIX, TIERS, AddonManifest, discover
 from openjxc.core.errors import OpenJXCError
 
 TEMPLATES = Path(__file__).parent / "templates" / "addon"
@@ -47,7 +47,6 @@ NAME_TOKEN = "NAME"
 #: Revision ids read ``<name>_0001`` and Alembic keeps them in a VARCHAR(32).
 MAX_NAME = 27
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 #: Words of the kernel and of the libraries it stands on: an addon package so named would
 #: shadow them or confuse every reader (ARCHITECTURE.md, "pitfalls seen elsewhere").
 KERNEL_WORDS = frozenset({
@@ -142,7 +141,7 @@ def check_name(name: str, available: Mapping[str, AddonManifest]) -> None:
 
 
 def check_prefix(prefix: str, available: Mapping[str, AddonManifest]) -> None:
-    if not _PREFIX.match(prefix) or prefix == "core":
+    if not TABLE_PREFIX.match(prefix) or prefix == "core":
         raise ScaffoldError(f"invalid table prefix {prefix!r}: lowercase letters, digits and "
                             f"underscores, starting with a letter, at most 31 characters, "
                             f"not 'core'")

@@ -18,7 +18,7 @@ from openjxc.core.i18n import _, translate
 from openjxc.graphql import field, get_session, mutation
 from openjxc.graphql.payloads import run_service
 
-from . import READ, SETTINGS, cash_flow, models
+from . import READ, SETTINGS, cash_flow
 from .api_enums import AccountingError, AccountingStandard
 
 
@@ -63,8 +63,7 @@ def _locale(info: Info[Any, Any]) -> str | None:
 
 
 def _standard(info: Info[Any, Any]) -> str:
-    found = get_session(info).get(models.AccountBook, 1)
-    return found.standard if found is not None else models.SMALL
+    return cash_flow.book_standard(get_session(info))
 
 
 async def item_of(info: Info[Any, Any], code: str) -> CashFlowItem | None:

@@ -219,14 +219,15 @@ class Rule:
     overridden: bool
 
 
-def _standard(session: Session) -> str:
+def book_standard(session: Session) -> str:
+    """The book's accounting standard, without creating the book (small before it is)."""
     row = session.get(AccountBook, 1)
     return row.standard if row is not None else SMALL
 
 
 def rules(session: Session) -> list[Rule]:
     """Every source type with the item it tags now (built-in unless overridden)."""
-    standard = _standard(session)
+    standard = book_standard(session)
     stored = {source_type: code for source_type, code in session.execute(
         select(CashFlowRule.source_type, CashFlowRule.item_code))}
     found: list[Rule] = []
@@ -244,7 +245,7 @@ def set_rule(session: Session, source_type: str, item_code: str) -> Rule:
     ``item_code`` (an item of the book's standard); ``""`` goes back to the built-in."""
     errors: list[FieldError] = []
     source_type, code = source_type.strip(), item_code.strip().upper()
-    standard = _standard(session)
+    standard = book_standard(session)
     if source_type not in DEFAULTS:
         errors.append(FieldError("NOT_FOUND", _("Unknown source type {name}"),
                                  field="sourceType", name=source_type[:32]))

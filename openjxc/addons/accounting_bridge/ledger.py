@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -44,6 +44,10 @@ _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def month_before(period: date) -> date:
+    return month_start(period - timedelta(days=1))
 
 
 def parse_period(text: str, at: str = "period") -> date:

@@ -27,7 +27,7 @@ but made before the ledger was installed are posted when the book is opened
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
@@ -39,7 +39,7 @@ from openjxc.core.i18n import _
 from openjxc.core.validation import LIMITS, check_text
 
 from .books import book
-from .ledger import CENT, ZERO, _keep_balances, month_start
+from .ledger import CENT, ZERO, _keep_balances, month_before, month_start
 from .models import (
     CUSTOMER,
     DEPARTMENT,
@@ -81,10 +81,6 @@ def before_opening(session: Session, day: date) -> bool:
     openings, not in vouchers)."""
     first = opens_on(session)
     return first is not None and day < first
-
-
-def month_before(period: date) -> date:
-    return month_start(period - timedelta(days=1))
 
 
 def _check_amounts(line: OpeningLine, at: tuple[str, str]) -> list[FieldError]:

@@ -83,8 +83,8 @@ def shown_location(target: ExportTarget) -> str:
 
 
 def delete_target(session: Session, name: str) -> None:
-    """Delete a target that never pushed; one with batches is deactivated instead (its
-    batches say what it was sent)."""
+    """Delete a target that never pushed; one with batches is refused
+    (``EXPORT_TARGET_IN_USE``: deactivate it instead, its batches say what it was sent)."""
     target = session.scalar(select(ExportTarget).where(ExportTarget.name == name.strip()))
     if target is None:
         raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown export target {name}"),

@@ -40,9 +40,9 @@ from openjxc.core.pdf import html_to_pdf
 from openjxc.core.reports import CJKFontMissing, Report, ReportRegistry, cjk_font_available
 from openjxc.core.security import Principal
 
-from . import READ, reports, statements
-from .ledger import ZERO, month_start
-from .models import ENTERPRISE, SMALL, AccountBook
+from . import READ, cash_flow, reports, statements
+from .ledger import ZERO, month_before, month_start
+from .models import ENTERPRISE, SMALL
 
 TRIAL_BALANCE = "trial_balance"
 BALANCE_SHEET = "balance_sheet"
@@ -170,7 +170,7 @@ def _balance_sheet(session: Session, period: date, t: _Words) -> tuple[list[list
              Head(t(_("Liabilities and owners' equity"))), Head(closing), Head(opening)]]
     rows = statements.balance_sheet(session, period)
     start = {r.key: r.amount for r in statements.balance_sheet(
-        session, statements.month_before(statements.year_start(session, period)))}
+        session, month_before(statements.year_start(session, period)))}
     split = next((i + 1 for i, r in enumerate(rows) if r.key == "total_assets"), len(rows))
 
     def side(found: list[statements.StatementRow]) -> tuple[list[statements.StatementRow],
@@ -210,8 +210,7 @@ def build_sheet(session: Session, kind: str, period: date, locale: str,
     """``kind`` (:data:`KINDS`) of the month ``period`` in ``locale``."""
     period = month_start(period)
     t = _Words(locale, translator)
-    found = session.get(AccountBook, 1)
-    form = FORMS.get(found.standard if found else SMALL, FORMS[SMALL]).get(kind)
+    form = FORMS.get(cash_flow.book_standard(session), FORMS[SMALL]).get(kind)
     if kind == BALANCE_SHEET:
         last = calendar.monthrange(period.year, period.month)[1]
         shown = format_date(period.replace(day=last), locale)

@@ -16,7 +16,7 @@ serves both charts; an account the chart lacks counts nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -26,7 +26,7 @@ from openjxc.core.i18n import LazyString, _
 
 from . import cash_flow, charts
 from .books import book
-from .ledger import ZERO, month_start
+from .ledger import ZERO, month_before, month_start
 from .models import ENTERPRISE, SMALL, Account, AccountBalance, Voucher, VoucherLine
 from .models_books import OpeningBalance
 
@@ -55,10 +55,6 @@ def year_start(session: Session, period: date) -> date:
     if opens is not None and january < month_start(opens) <= period:
         return month_start(opens)
     return january
-
-
-def month_before(period: date) -> date:
-    return month_start(period - timedelta(days=1))
 
 
 def _codes(standard: str) -> dict[str, str]:

@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openjxc.core.alerts.broadcast import AlertNotice
@@ -47,7 +46,7 @@ from openjxc.core.alerts.models import (
 )
 from openjxc.core.alerts.registry import CHANNEL_PREFIX, Alerting
 from openjxc.core.alerts.rules import AlertCondition, AlertRule, json_safe
-from openjxc.core.db import retry_transient
+from openjxc.core.db import lock_or_create, retry_transient
 from openjxc.core.models import utcnow
 from openjxc.core.outbox import enqueue
 
@@ -223,19 +222,9 @@ def _owe_deliveries(session: Session, alerting: Alerting, alert: Alert) -> int:
 
 def lock_rule(session: Session, rule_key: str) -> AlertRuleState:
     """The rule's state row, locked until the transaction ends (created if missing)."""
-    query = (select(AlertRuleState).where(AlertRuleState.rule_key == rule_key)
-             .with_for_update().execution_options(populate_existing=True))
-    state = session.scalars(query).first()
-    if state is None:
-        try:
-            # Two first evaluations may race to create the row: the loser's insert fails
-            # at its savepoint and it then waits on the winner's lock like anyone else.
-            with session.begin_nested():
-                session.add(AlertRuleState(rule_key=rule_key))
-        except IntegrityError:
-            pass
-        state = session.scalars(query).one()
-    return state
+    return lock_or_create(
+        session, select(AlertRuleState).where(AlertRuleState.rule_key == rule_key),
+        lambda: AlertRuleState(rule_key=rule_key))
 
 
 def _record_failure(env: Environment, rule: AlertRule, now: datetime, error: str) -> None:
