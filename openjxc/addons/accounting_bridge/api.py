@@ -8,18 +8,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from openjxc.core.errors import ValidationFailed
 from openjxc.core.i18n import translate
-from openjxc.graphql import BadUserInput, Connection, Contribution, field, get_session, paginate
+from openjxc.graphql import Connection, Contribution, field, get_session, paginate
 
-from . import READ, books, ledger, models, reports, statements
+from . import READ, books, models, reports, statements
 from .api_enums import (
     AccountingError,
     AccountingErrorCode,
@@ -38,6 +36,7 @@ from .api_types import (
     Voucher,
     VoucherExportCode,
     VoucherLine,
+    period_argument,
 )
 
 MAX_SEARCH = 64
@@ -59,13 +58,6 @@ class VoucherFilter:
     source_type: str | None = None
     account_code: str | None = strawberry.field(
         default=None, description="Vouchers with a line on this account or its children.")
-
-
-def _period(text: str) -> date:
-    try:
-        return ledger.parse_period(text)
-    except ValidationFailed as exc:
-        raise BadUserInput(exc.message) from None
 
 
 def accounts(info: Info[Any, Any], filter: AccountFilter | None = None,
@@ -96,7 +88,7 @@ def vouchers(info: Info[Any, Any], filter: VoucherFilter | None = None,
     stmt = select(row)
     if filter is not None:
         if filter.period:
-            stmt = stmt.where(row.period == _period(filter.period))
+            stmt = stmt.where(row.period == period_argument(filter.period))
         if filter.source_type:
             stmt = stmt.where(row.source_type == filter.source_type[:MAX_SEARCH].strip())
         if filter.account_code:
@@ -115,7 +107,7 @@ def trial_balance(info: Info[Any, Any], period: str,
     return [TrialBalanceLine(account_code=r.code, account_name=r.name, level=r.level,
                              opening=r.opening, debit=r.debit, credit=r.credit,
                              closing=r.closing)
-            for r in reports.trial_balance(get_session(info), _period(period),
+            for r in reports.trial_balance(get_session(info), period_argument(period),
                                            with_zero=with_zero)]
 
 
@@ -127,16 +119,18 @@ def _statement(info: Info[Any, Any], rows: list[statements.StatementRow],
 
 
 def balance_sheet(info: Info[Any, Any], period: str) -> list[StatementLine]:
-    return _statement(info, statements.balance_sheet(get_session(info), _period(period)))
+    return _statement(info, statements.balance_sheet(get_session(info),
+                                                     period_argument(period)))
 
 
 def income_statement(info: Info[Any, Any], period: str) -> list[StatementLine]:
-    return _statement(info, statements.income_statement(get_session(info), _period(period)))
+    return _statement(info, statements.income_statement(get_session(info),
+                                                        period_argument(period)))
 
 
 def cash_flow_statement(info: Info[Any, Any], period: str) -> list[StatementLine]:
     return _statement(info, statements.cash_flow_statement(get_session(info),
-                                                           _period(period)))
+                                                           period_argument(period)))
 
 
 def accounting_book(info: Info[Any, Any]) -> AccountingBook:

@@ -10,7 +10,7 @@ opens the latest closed month again (:mod:`.periods`).
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -18,14 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
-from openjxc.core.errors import ValidationFailed
 from openjxc.core.security.models import User
-from openjxc.graphql import BadUserInput, field, get_session, mutation
+from openjxc.graphql import field, get_session, mutation
 from openjxc.graphql.payloads import run_service
 
 from . import READ, REOPEN, ledger, periods, statement_files
 from .api_enums import AccountingError, AccountingStatement, AccountingStatementFormat
-from .api_types import AccountingPeriod
+from .api_types import AccountingPeriod, period_argument
 
 
 @strawberry.type(description="A statement file, base64-encoded.")
@@ -36,17 +35,10 @@ class AccountingStatementFile:
     row_count: int = strawberry.field(description="Lines of the statement, totals included.")
 
 
-def _period(text: str) -> date:
-    try:
-        return ledger.parse_period(text)
-    except ValidationFailed as exc:
-        raise BadUserInput(exc.message) from None
-
-
 def accounting_statement_export(info: Info[Any, Any], statement: AccountingStatement,
                                 period: str, format: AccountingStatementFormat,
                                 ) -> AccountingStatementFile:
-    month = _period(period)
+    month = period_argument(period)
     locale = getattr(info.context, "locale", None) or "zh_CN"
     found = statement_files.statement_file(get_session(info), info.context.env,
                                            statement.value, month, format.value,
@@ -110,7 +102,7 @@ def _usernames(session: Session, ids: list[int | None]) -> dict[int | None, str]
 def period_reopenings(info: Info[Any, Any], period: str | None = None,
                       ) -> list[PeriodReopening]:
     session = get_session(info)
-    rows = periods.reopenings(session, _period(period) if period is not None else None)
+    rows = periods.reopenings(session, period_argument(period) if period is not None else None)
     names = _usernames(session, [r.reopened_by_id for r in rows])
     return [PeriodReopening(period=f"{r.period:%Y-%m}", reason=r.reason,
                             reopened_at=r.reopened_at, reopened_by=names.get(r.reopened_by_id),

@@ -12,11 +12,22 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from openjxc.graphql import Node, align, get_session
+from openjxc.core.errors import ValidationFailed
+from openjxc.graphql import BadUserInput, Node, align, get_session
 
-from . import READ, models
+from . import READ, ledger, models
 from .api_cash_flow import CashFlowItem, item_of
 from .api_enums import AccountingStandard, BalanceDirection, VoucherExportFormat
+
+
+def period_argument(text: str) -> date:
+    """A query's ``period`` argument (YYYY-MM) as its first day; a bad one is the caller's
+    mistake (BAD_USER_INPUT)."""
+    try:
+        return ledger.parse_period(text)
+    except ValidationFailed as exc:
+        raise BadUserInput(exc.message) from None
+
 
 
 @strawberry.type(description="A 会计科目 of the chart.")
