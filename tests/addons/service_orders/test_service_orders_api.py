@@ -274,7 +274,8 @@ SIGNATURE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ
 def test_the_service_report_prints_in_both_languages_with_a_safe_signature(
         world: ServiceWorld) -> None:
     from openjxc.addons.service_orders.completion import close_order
-    from openjxc.core.reports import ReportRegistry, cjk_font_available
+    from openjxc.core.reports import ReportRegistry
+    from openjxc.testing.pdf import cjk_fonts_embedded, embedded_fonts, pdf_text
 
     inline = _started(world, "tech1")
     linked = _started(world, "tech1")
@@ -292,10 +293,11 @@ def test_the_service_report_prints_in_both_languages_with_a_safe_signature(
         assert "Service Report" in html_en and f'<img src="{SIGNATURE}"' in html_en
         assert "更换驱动板" in html_en
         assert "169.254.169.254" in html_zh and "<img" not in html_zh
-        if cjk_font_available():
-            for order, locale in ((inline, "en"), (linked, "zh_CN")):
-                pdf = registry.render_pdf("service_report", order, session, locale)
-                assert pdf.startswith(b"%PDF")
+        for order, locale in ((inline, "en"), (linked, "zh_CN")):
+            pdf = registry.render_pdf("service_report", order, session, locale)
+            assert pdf.startswith(b"%PDF")
+            assert cjk_fonts_embedded(pdf), embedded_fonts(pdf)
+            assert "更换驱动板" in pdf_text(pdf)
     assert registry.get("service_report").permission == "service.order.read"
     assert world.order(inline).state == "closed"
     with world.uow(readonly=True) as session:
