@@ -107,6 +107,25 @@ def test_a_long_message_is_cut_and_the_facts_stay_whole(alerting: Alerting) -> N
     assert ("库存不足😀" * 2000).startswith(message[:-1])
 
 
+def test_what_users_typed_is_shown_never_rendered(alerting: Alerting) -> None:
+    hostile = ('[点此](http://evil.example) <font color="info">ok</font> `x` **b**'
+               '\n### 假标题\n> 假引用')
+    payload = rendered(alerting, "en", params={**ALERT["params"], "name": hostile},
+                       condition_key="product:42]\n[x](http://evil.example)")
+    with alerting.translator.activate("en"):
+        content = compose(payload, link="https://erp.example.com/alerts/12) [y](http://evil")
+    lines = content.split("\n")
+    # the only markup left is ours: one heading, the facts' quotes, one link, two fonts
+    assert [line for line in lines if line.startswith("#")] == [lines[0]]
+    assert content.count("](") == 1 and content.count("<font") == 2
+    assert "http://evil.example)" not in content and "[点此]" not in content
+    assert "［点此］（http://evil.example）" in content  # still readable
+    assert "＜font color=\"info\"＞ok＜/font＞" in content and "｀x｀ ＊＊b＊＊" in content
+    assert "＃＃＃ 假标题" in content and "\n＞ 假引用" in content
+    assert "> Affects: product:42］ ［x］（http://evil.example）" in lines
+    assert lines[-1] == "[Open in OpenJXC](https://erp.example.com/alerts/12%29%20[y]%28http://evil)"
+
+
 def test_short_messages_are_left_alone() -> None:
     assert truncate_utf8("库存不足", 12) == "库存不足"
     assert truncate_utf8("库存不足", 11) == "库存…"

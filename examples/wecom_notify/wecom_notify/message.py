@@ -18,10 +18,18 @@ whole::
 
 Everything is written through the translator the delivery runs under, so it reads in the
 target's locale, times in the company's time zone.
+
+The alert's words carry what users typed (a product's name, a warehouse's, a partner's),
+and WeCom renders markup wherever it appears: a name like ``[点此](http://evil)`` or
+``<font color="info">`` would become a link or a colour in the group.  WeCom's dialect has
+no escape character, so :func:`plain` shows such characters as their full-width twins
+(``［点此］（http://evil）``), which read the same and mean nothing to the renderer; a line
+cannot start a heading or a quote either.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -36,6 +44,18 @@ ELLIPSIS = "…"
 #: alarming one; a resolved alert is grey whatever its severity.
 COLOURS = {"critical": "warning", "warning": "warning", "info": "info"}
 RESOLVED_COLOUR = "comment"
+
+
+#: Characters WeCom's markdown gives a meaning, shown as their full-width twins.
+_MARKUP = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "(": "（", ")": "）",
+                         "`": "｀", "*": "＊", "#": "＃"})
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+def plain(text: object, *, lines: bool = True) -> str:
+    """``text`` shown as itself, never as markup; with ``lines=False`` on one line."""
+    shown = str(text).translate(_MARKUP)
+    return shown if lines else _LINE_BREAKS.sub(" ", shown)
 
 
 class WeComText:
@@ -82,28 +102,43 @@ def compose(alert_payload: Mapping[str, Any], *, link: str | None = None,
     with ``text`` already rendered in the target's locale), at most ``max_bytes`` long."""
     text = alert_payload["text"]
     colour = colour_of(alert_payload)
-    heading = translate(WeComText.HEADING.msgid, severity=text["severity"], title=text["title"])
+    severity = plain(text["severity"], lines=False)
+    heading = translate(WeComText.HEADING.msgid, severity=severity,
+                        title=plain(text["title"], lines=False))
     facts = [
         translate(WeComText.SEVERITY.msgid,
-                  severity=f'<font color="{colour}">{text["severity"]}</font>'),
-        translate(WeComText.RULE.msgid, rule_key=f"`{alert_payload['rule_key']}`"),
+                  severity=f'<font color="{colour}">{severity}</font>'),
+        translate(WeComText.RULE.msgid,
+                  rule_key=f"`{_code(alert_payload['rule_key'])}`"),
     ]
     first_seen = alert_payload.get("first_seen")
     if first_seen:
         facts.append(translate(WeComText.SINCE.msgid,
                                time=format_datetime(datetime.fromisoformat(first_seen))))
     facts.append(translate(WeComText.AFFECTS.msgid,
-                           condition_key=alert_payload["condition_key"]))
+                           condition_key=plain(alert_payload["condition_key"], lines=False)))
     facts.append(translate(WeComText.ALERT_ID.msgid, alert_id=alert_payload["id"]))
     head = f'### <font color="{colour}">{heading}</font>\n'
     tail = "\n" + "\n".join(f"> {fact}" for fact in facts)
     if link:
-        tail += f"\n[{translate(WeComText.OPEN_LINK.msgid)}]({link})"
+        tail += f"\n[{translate(WeComText.OPEN_LINK.msgid)}]({_quoted(link)})"
+    message = plain(text["message"])
     room = max_bytes - len(head.encode("utf-8")) - len(tail.encode("utf-8"))
     if room < len(ELLIPSIS.encode("utf-8")):
         # Heading and facts alone overflow (absurdly long keys): cut the whole thing.
-        return truncate_utf8(head + str(text["message"]) + tail, max_bytes)
-    return head + truncate_utf8(str(text["message"]), room) + tail
+        return truncate_utf8(head + message + tail, max_bytes)
+    return head + truncate_utf8(message, room) + tail
+
+
+def _code(key: object) -> str:
+    """A key shown as code: inside backticks only a backtick or a line break means something."""
+    return _LINE_BREAKS.sub(" ", str(key)).replace("`", "｀")
+
+
+def _quoted(link: str) -> str:
+    """A link that cannot end the markdown link early or break its line: the characters
+    that would are percent-encoded (a URL means the same with them encoded)."""
+    return "".join(f"%{ord(c):02X}" if c in "()<> \t\r\n" else c for c in link)
 
 
 def link_for(alert_payload: Mapping[str, Any], template: str | None) -> str | None:
