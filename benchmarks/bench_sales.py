@@ -14,9 +14,15 @@ lines (1–5 units each).  Then each order, in its own unit of work per step, as
 
 Measured: ``orders_per_s`` (orders / wall time of the three steps, commits included;
 creating the drafts is not counted), the seconds of each step, the statements each order
-cost, ``orders_per_cpu_s`` (this process's CPU only: steadier on a busy machine, all of
-SQLite's work but not PostgreSQL's server side).  The result is checked: every order
-delivered and invoiced to the cent, nothing left reserved.
+cost (in all and per step: ``statements_per_order_per_step``, BEGIN and savepoints
+included), ``orders_per_cpu_s`` (this process's CPU only: steadier on a busy machine, all
+of SQLite's work but not PostgreSQL's server side) and the CPU milliseconds of each step
+(``cpu_ms_per_order``); on PostgreSQL also ``server_cpu_s``, the CPU of the server
+backends serving the run (read from ``/proc``: a server on this machine), and
+``orders_per_client_and_server_cpu_s``.  Compare runs by the CPU figures: the wall-clock
+rate follows the machine's load (``load_average_1m_at_start``/``_at_end``) more than the
+code.  The result is checked: every order delivered and invoiced to the cent, nothing left
+reserved.
 
 Aim (issue 5, 2-core machine): ≥ 200 orders/s on both backends.
 
@@ -180,6 +186,35 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._record)
 
 
+class ServerCpu:
+    """CPU seconds used by the PostgreSQL backends of ``engine``'s connections (a server on
+    this machine: read from ``/proc``, as ``bench_stock.py`` does), so that an order can be
+    reported per CPU second of client *and* server."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.pids: set[int] = set()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._connected)
+            engine.dispose()  # every connection from now on is seen
+
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        self.pids.add(dbapi_connection.info.backend_pid)
+
+    def seconds(self) -> float:
+        total = 0
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # gone, or not on this machine
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / self.tick
+
+
 def run_orders(env: Any, setup: Setup, profiler: cProfile.Profile | None,
                one_transaction: bool = False) -> dict[str, Any]:
     """Confirm, deliver and invoice every order, one unit of work per step (or per order
@@ -191,12 +226,16 @@ def run_orders(env: Any, setup: Setup, profiler: cProfile.Profile | None,
     )
 
     steps = {"confirm": 0.0, "deliver": 0.0, "invoice": 0.0}
+    step_cpu = dict.fromkeys(steps, 0.0)
+    step_statements = dict.fromkeys(steps, 0)
+    server_cpu = ServerCpu(env.database.engine)
     actions: dict[str, Any] = {
         "confirm": lambda s, i: confirm_sales_order(s, i, user_id=1),
         "deliver": lambda s, i: deliver_sales_order(s, i, user_id=1),
         "invoice": lambda s, i: invoice_sales_order(s, i, user_id=1),
     }
     held = 0
+    server0 = server_cpu.seconds()
     cpu0 = time.process_time()
     wall = time.perf_counter()
     next_log = wall + 30
@@ -208,13 +247,15 @@ def run_orders(env: Any, setup: Setup, profiler: cProfile.Profile | None,
                 shared = (order_stack.enter_context(env.unit_of_work())
                           if one_transaction else None)
                 for step, action in actions.items():
-                    t0 = time.perf_counter()
+                    t0, c0, n0 = time.perf_counter(), time.process_time(), statements.count
                     with contextlib.ExitStack() as step_stack:
                         session = shared or step_stack.enter_context(env.unit_of_work())
                         result = action(session, order_id)
                         if step == "confirm" and result[0].state != "confirmed":
                             held += 1
                     steps[step] += time.perf_counter() - t0
+                    step_cpu[step] += time.process_time() - c0
+                    step_statements[step] += statements.count - n0
             if time.perf_counter() > next_log:
                 next_log += 30
                 log(f"  {done:,} orders, {done / (time.perf_counter() - wall):,.0f} orders/s")
@@ -222,10 +263,17 @@ def run_orders(env: Any, setup: Setup, profiler: cProfile.Profile | None,
             profiler.disable()
     total = time.perf_counter() - wall
     cpu = time.process_time() - cpu0
+    server = server_cpu.seconds() - server0 if server_cpu.pids else None
     orders = len(setup.order_ids)
     return {
         "orders_per_s": round(orders / total, 1),
         "orders_per_cpu_s": round(orders / cpu, 1) if cpu else None,
+        "server_cpu_s": round(server, 2) if server is not None else None,
+        "orders_per_client_and_server_cpu_s": (
+            round(orders / (cpu + server), 1) if server is not None and cpu + server else None),
+        "cpu_ms_per_order": {step: round(c / orders * 1000, 2) for step, c in step_cpu.items()},
+        "statements_per_order_per_step": {
+            step: round(n / orders, 1) for step, n in step_statements.items()},
         "total_s": round(total, 2),
         "confirm_s": round(steps["confirm"], 2),
         "deliver_s": round(steps["deliver"], 2),

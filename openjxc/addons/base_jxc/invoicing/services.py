@@ -41,7 +41,6 @@ from openjxc.core.validation import check_text
 
 from ..catalog.models import Product
 from ..numbering import next_document_number
-from ..stock.ids import allocate_ids
 from ..stock.models import table_of
 from ..stock.posting import business_today
 from .aging import AgingReport, AgingRow, aging
@@ -170,9 +169,12 @@ def _insert(session: Session, invoice: Invoice, checked: list[InvoiceLineInput],
     one statement (their ids come back in the order given; SQLite draws them first)."""
     invoice.number = next_document_number(session, Invoice.number, prefix)
     connection = session.connection()
-    invoice.id = connection.execute(_statements().insert_invoice, {
-        c.key: getattr(invoice, c.key) for c in Invoice.__mapper__.column_attrs
-        if c.key != "id"}).scalar_one()
+    sqlite = connection.dialect.name != "postgresql"
+    inserted = connection.execute(
+        _statements().insert_invoice_sqlite if sqlite else _statements().insert_invoice,
+        {c.key: getattr(invoice, c.key) for c in Invoice.__mapper__.column_attrs
+         if c.key != "id"}).one()
+    invoice.id = inserted[0]
     make_transient_to_detached(invoice)
     session.add(invoice)
     rows = [{"invoice_id": invoice.id, "position": position, "product_id": line.product_id,
@@ -182,10 +184,12 @@ def _insert(session: Session, invoice: Invoice, checked: list[InvoiceLineInput],
              "source_id": line.source_id}
             for position, (line, (amount, line_tax, line_total))
             in enumerate(zip(checked, amounts, strict=True), start=1)]
-    if connection.dialect.name == "postgresql":
+    if not sqlite:
         ids = list(connection.execute(_statements().insert_lines, rows).scalars())
-    else:  # SQLite returns rows in no promised order: keys drawn first, one executemany
-        ids = allocate_ids(session, table_of(InvoiceLine), len(rows))
+    else:  # SQLite returns rows in no promised order: keys drawn first (after the highest
+        # line id, which the invoice's insert returned: the writer lock is held since
+        # BEGIN IMMEDIATE, as allocate_ids relies on), one executemany
+        ids = list(range(inserted[1] + 1, inserted[1] + len(rows) + 1))
         connection.execute(_statements().insert_lines_with_ids,
                            [{"id": line_id, **row} for line_id, row in zip(ids, rows, strict=True)])
     publish(session, InvoicePosted(
@@ -197,6 +201,7 @@ def _insert(session: Session, invoice: Invoice, checked: list[InvoiceLineInput],
 
 class _Statements(NamedTuple):
     insert_invoice: Any
+    insert_invoice_sqlite: Any
     insert_lines: Any
     insert_lines_with_ids: Any
     products: Any
@@ -208,6 +213,9 @@ def _statements() -> _Statements:
     invoice, line = table_of(Invoice), table_of(InvoiceLine)
     return _Statements(
         insert_invoice=insert(invoice).returning(invoice.c.id),
+        # SQLite: with the highest invoice line id, the lines' keys are drawn after it.
+        insert_invoice_sqlite=insert(invoice).returning(
+            invoice.c.id, select(func.coalesce(func.max(line.c.id), 0)).scalar_subquery()),
         insert_lines=insert(line).returning(line.c.id, sort_by_parameter_order=True),
         insert_lines_with_ids=insert(line),
         products=select(Product.id, Product.name)

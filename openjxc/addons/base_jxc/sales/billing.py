@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from ..invoicing.events import InvoicePosted
 from ..invoicing.models import CREDIT_NOTE, RECEIVABLE, Invoice
 from ..invoicing.services import InvoiceLineInput, create_invoice
 from . import statements
-from .models import CANCELLED, DRAFT, SalesOrderLine
+from .models import CANCELLED, DRAFT
 from .orders import expire_lines, invalid_state
 
 SOURCE_TYPE = "SalesOrderLine"
@@ -42,7 +42,31 @@ class InvoiceQuantityInput:
     quantity: Decimal | None = None
 
 
-def invoiceable(line: SalesOrderLine) -> Decimal:
+class BilledLine(Protocol):
+    """What billing reads of an order line (a :class:`SalesOrderLine` or a row of it)."""
+
+    @property
+    def delivered_quantity(self) -> Decimal: ...
+    @property
+    def returned_quantity(self) -> Decimal: ...
+    @property
+    def invoiced_quantity(self) -> Decimal: ...
+
+
+class _Line(NamedTuple):
+    """An order line as billing reads it."""
+
+    id: int
+    product_id: int
+    description: str
+    unit_price: Decimal
+    tax_rate: Decimal
+    delivered_quantity: Decimal
+    returned_quantity: Decimal
+    invoiced_quantity: Decimal
+
+
+def invoiceable(line: BilledLine) -> Decimal:
     """Delivered, net of returns, and not invoiced yet."""
     return max(line.delivered_quantity - line.returned_quantity - line.invoiced_quantity,
                Decimal(0))
@@ -59,8 +83,10 @@ def invoice_sales_order(session: Session, order_id: int | None, *,
             if order_id is not None else [])
     if not rows:
         raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
-    order = rows[0][0]
-    own = [line for _order, _customer, line, _product in rows if line is not None]
+    order = rows[0]
+    own = [_Line(r.line_id, r.product_id, r.description, r.unit_price, r.tax_rate,
+                 r.delivered_quantity, r.returned_quantity, r.invoiced_quantity)
+           for r in rows if r.line_id is not None]
     if order.state in (DRAFT, CANCELLED):
         raise invalid_state(order, _("Sales order {number} is {state}: nothing was delivered "
                                      "to invoice"))
@@ -75,15 +101,38 @@ def invoice_sales_order(session: Session, order_id: int | None, *,
                                tax_rate=line.tax_rate, source_type=SOURCE_TYPE,
                                source_id=line.id)
               for line, quantity in billed]
-    return create_invoice(session, partner_id=order.customer_id, direction=RECEIVABLE,
-                          lines=inputs, invoice_date=invoice_date, due_date=due_date,
-                          external_number=external_number, origin_type=ORIGIN,
-                          origin_id=order.id, note=note or order.number, user_id=user_id)
+    # The lines were just read under the order's lock: what on_invoice_posted checks the
+    # invoice against, handed to it instead of read again.
+    session.info[_BILLED_KEY] = {line.id: _Billed(line.id, line.delivered_quantity,
+                                                  line.returned_quantity,
+                                                  line.invoiced_quantity, order.customer_id)
+                                 for line, _quantity in billed}
+    try:
+        return create_invoice(session, partner_id=order.customer_id, direction=RECEIVABLE,
+                              lines=inputs, invoice_date=invoice_date, due_date=due_date,
+                              external_number=external_number, origin_type=ORIGIN,
+                              origin_id=order.id, note=note or order.number, user_id=user_id)
+    finally:
+        session.info.pop(_BILLED_KEY, None)
 
 
-def _quantities(errors: list[FieldError], own: list[SalesOrderLine],
+#: ``session.info`` key of the order lines :func:`invoice_sales_order` is billing.
+_BILLED_KEY = "jxc.sales.billing.lines"
+
+
+class _Billed(NamedTuple):
+    """What :func:`on_invoice_posted` checks of an order line (:func:`statements.billed_lines`)."""
+
+    id: int
+    delivered_quantity: Decimal
+    returned_quantity: Decimal
+    invoiced_quantity: Decimal
+    customer_id: int
+
+
+def _quantities(errors: list[FieldError], own: list[_Line],
                 lines: Sequence[InvoiceQuantityInput] | None,
-                ) -> list[tuple[SalesOrderLine, Decimal]]:
+                ) -> list[tuple[_Line, Decimal]]:
     if not lines:
         billed = [(line, invoiceable(line)) for line in own if invoiceable(line) > 0]
         if not billed:
@@ -145,8 +194,13 @@ def on_invoice_posted(event: InvoicePosted, *, session: Session, env: Any) -> No
         return
     sign = -1 if event.kind == CREDIT_NOTE else 1
     deltas = [(i, source_id, sign * abs(Decimal(quantity))) for i, source_id, quantity in mine]
-    rows = {r.id: r for r in session.execute(statements.billed_lines(), {
-        "ids": sorted({s for _i, s, _q in deltas if s is not None})})}
+    wanted = {s for _i, s, _q in deltas if s is not None}
+    known: dict[int, Any] = session.info.get(_BILLED_KEY) or {}
+    if wanted.issubset(known):  # billed by invoice_sales_order: read under its lock
+        rows = {i: known[i] for i in wanted}
+    else:
+        rows = {r.id: r for r in session.execute(statements.billed_lines(),
+                                                 {"ids": sorted(wanted)})}
     errors: list[FieldError] = []
     pending: dict[int, Decimal] = {}
     for i, source_id, delta in deltas:

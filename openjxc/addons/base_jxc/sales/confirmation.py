@@ -31,7 +31,7 @@ from openjxc.core.validation import check_text
 
 from ..stock.posting import business_today
 from . import statements
-from .credit import CreditCheck, check_credit
+from .credit import TOLERANCE_POLICY, CreditCheck, CreditTerms, check_credit
 from .events import CreditLimitOverridden, SalesOrderCancelled, SalesOrderConfirmed
 from .models import (
     AWAITING_APPROVAL,
@@ -45,7 +45,7 @@ from .models import (
     SalesOrder,
     SalesOrderLine,
 )
-from .orders import invalid_state, lock_order, lock_order_with_lines, order_lines
+from .orders import invalid_state, lock_order, order_lines
 from .reserving import release_lines, reserve_lines
 
 
@@ -66,19 +66,26 @@ def confirm_sales_order(session: Session, order_id: int | None, *,
                         user_id: int | None = None) -> Confirmation:
     """Confirm a draft: ``(order, check)``; ``order.state`` is ``awaiting_approval`` when the
     check failed (nothing reserved), else ``confirmed``."""
-    order, lines = lock_order_with_lines(session, order_id)
+    rows = (session.execute(statements.lock_order_to_confirm(),
+                            {"id": order_id, "policy": TOLERANCE_POLICY}).all()
+            if order_id is not None else [])
+    if not rows:
+        raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
+    order = rows[0][0]
+    lines = [row[1] for row in rows if row[1] is not None]
+    terms = CreditTerms(*rows[0][2:])
     if order.state == AWAITING_APPROVAL:
         raise invalid_state(order, _("Sales order {number} is waiting for a credit approval"),
                             code="APPROVAL_REQUIRED")
     if order.state != DRAFT:
         raise invalid_state(order, _("Sales order {number} is {state}: only a draft can be "
                                      "confirmed"))
-    return _confirm(session, order, lines, user_id)
+    return _confirm(session, order, lines, user_id, terms)
 
 
 def _confirm(session: Session, order: SalesOrder, lines: list[SalesOrderLine],
-             user_id: int | None) -> Confirmation:
-    check = check_credit(session, order, lines)
+             user_id: int | None, terms: CreditTerms | None = None) -> Confirmation:
+    check = check_credit(session, order, lines, terms=terms)
     if not check.allowed:
         order.state = AWAITING_APPROVAL
         session.flush()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -72,28 +72,43 @@ class CreditCheck:
         return ceiling is None or self.exposure <= ceiling
 
 
+class CreditTerms(NamedTuple):
+    """A customer's credit terms as :func:`check_credit` reads them (``policy``: the stored
+    text of ``sales.credit_tolerance``, None for its default)."""
+
+    id: int
+    credit_limit: Decimal | None
+    credit_tolerance: Decimal | None
+    policy: str | None
+
+
 def check_credit(session: Session, order: SalesOrder,
-                 order_lines: list[SalesOrderLine]) -> CreditCheck:
+                 order_lines: list[SalesOrderLine], *,
+                 terms: CreditTerms | None = None) -> CreditCheck:
     """The credit check of ``order`` (whose lines are ``order_lines``), the customer locked.
 
     Two statements: the customer's limit and tolerance (locked), then everything it owes
-    (:func:`exposure`); a cash customer (no limit) costs only the first.
+    (:func:`exposure`); a cash customer (no limit) costs only the first.  ``terms``: the
+    customer's terms already read and locked in this transaction (confirming reads them
+    with the order), so only the second is left.
     """
-    terms = session.execute(statements.credit_terms(),
-                            {"id": order.customer_id, "policy": TOLERANCE_POLICY}).first()
-    if terms is None:
+    found: Any = terms
+    if found is None:
+        found = session.execute(statements.credit_terms(),
+                                {"id": order.customer_id, "policy": TOLERANCE_POLICY}).first()
+    if found is None:
         raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown customer"),
                                           field="customer"))
     mine = sum((open_total(line.quantity, line.invoiced_quantity + line.returned_quantity,
                            line.unit_price, line.tax_rate, line.total)
                 for line in order_lines), Decimal(0))
-    if terms.credit_limit is None:
-        return CreditCheck(terms.id, None, Decimal(0), Decimal(0), Decimal(0), mine)
-    tolerance = terms.credit_tolerance
+    if found.credit_limit is None:
+        return CreditCheck(found.id, None, Decimal(0), Decimal(0), Decimal(0), mine)
+    tolerance = found.credit_tolerance
     if tolerance is None:
-        tolerance = Decimal(policy_from_text(TOLERANCE_POLICY, terms.policy))
-    receivables, orders = exposure(session, terms.id, excluding=order.id)
-    return CreditCheck(terms.id, terms.credit_limit, tolerance, receivables, orders, mine)
+        tolerance = Decimal(policy_from_text(TOLERANCE_POLICY, found.policy))
+    receivables, orders = exposure(session, found.id, excluding=order.id)
+    return CreditCheck(found.id, found.credit_limit, tolerance, receivables, orders, mine)
 
 
 def customer_credit(session: Session, customer: Partner) -> CreditCheck:

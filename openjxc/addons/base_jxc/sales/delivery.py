@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,10 +47,9 @@ from .models import (
     PARTLY_DELIVERED,
     SalesDelivery,
     SalesOrder,
-    SalesOrderLine,
 )
 from .orders import expire_lines, insert_numbered, invalid_state, order_lines
-from .picking import Pick, Want, plan_picks
+from .picking import OrderLine, Pick, Want, plan_picks
 from .reserving import (
     Release,
     Reservation,
@@ -80,13 +79,15 @@ def deliver_sales_order(session: Session, order_id: int | None, *,
                         delivery_date: date | None = None, address_id: int | None = None,
                         note: str = "", user_id: int | None = None) -> SalesDelivery:
     """Deliver (part of) an order; all lines or none.  ``lines`` empty: everything left."""
-    found = (session.execute(statements.lock_order_to_deliver(), {"id": order_id}).all()
+    session.flush()  # the order is read as the caller left it (a query would autoflush)
+    found = (session.execute(statements.lock_order_rows_to_deliver(), {"id": order_id}).all()
              if order_id is not None else [])
     if not found:
         raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown sales order"), field="id"))
-    order, customer_location_id = found[0][0], found[0][1]
-    own = [line for _o, _c, line, _t in found if line is not None]
-    tracking = {line.product_id: kind for _o, _c, line, kind in found if line is not None}
+    order, customer_location_id = found[0], found[0].customer_location_id
+    own = [_Line(r.line_id, r.product_id, r.quantity, r.delivered_quantity)
+           for r in found if r.line_id is not None]
+    tracking = {r.product_id: r.tracking for r in found if r.line_id is not None}
     if order.state in (DRAFT, AWAITING_APPROVAL):
         message = (_("Sales order {number} waits for a credit approval: it cannot be "
                      "delivered yet") if order.state == AWAITING_APPROVAL
@@ -150,6 +151,32 @@ def deliver_sales_order(session: Session, order_id: int | None, *,
     return delivery
 
 
+class _Line(NamedTuple):
+    """What a delivery reads of an order line."""
+
+    id: int
+    product_id: int
+    quantity: Decimal
+    delivered_quantity: Decimal
+
+
+class _Order(Protocol):
+    """What a delivery reads of its order (a :class:`SalesOrder` or the row read of it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def warehouse_id(self) -> int: ...
+    @property
+    def delivery_address_id(self) -> int | None: ...
+
+
 def suggest_picks(session: Session, order_id: int) -> list[Pick]:
     """Where a clerk would pick what is left of an order today, as a delivery without
     lines would (the order's reservations first, then free stock, earliest expiry first):
@@ -170,7 +197,7 @@ def suggest_picks(session: Session, order_id: int) -> list[Pick]:
     return [] if errors else picks
 
 
-def _address(session: Session, errors: list[FieldError], order: SalesOrder,
+def _address(session: Session, errors: list[FieldError], order: _Order,
              address_id: int | None) -> int | None:
     if address_id is None:
         return order.delivery_address_id
@@ -181,8 +208,8 @@ def _address(session: Session, errors: list[FieldError], order: SalesOrder,
     return address_id
 
 
-def _wants(session: Session, errors: list[FieldError], order: SalesOrder,
-           own: list[SalesOrderLine], lines: Sequence[DeliveryLineInput] | None,
+def _wants(session: Session, errors: list[FieldError], order: _Order,
+           own: Sequence[OrderLine], lines: Sequence[DeliveryLineInput] | None,
            tracking: dict[int, str]) -> list[Want]:
     if not lines:
         wants = [Want(("lines",), line, tracking[line.product_id],
@@ -214,7 +241,7 @@ def _wants(session: Session, errors: list[FieldError], order: SalesOrder,
     return wants
 
 
-def _bins(session: Session, order: SalesOrder, lines: Sequence[DeliveryLineInput],
+def _bins(session: Session, order: _Order, lines: Sequence[DeliveryLineInput],
           ) -> set[int]:
     ids = {e.location_id for e in lines if e.location_id is not None}
     if not ids:
@@ -224,7 +251,7 @@ def _bins(session: Session, order: SalesOrder, lines: Sequence[DeliveryLineInput
         Location.kind == "internal")))
 
 
-def _want(errors: list[FieldError], at: tuple[str, ...], line: SalesOrderLine, tracking: str,
+def _want(errors: list[FieldError], at: tuple[str, ...], line: OrderLine, tracking: str,
           entry: DeliveryLineInput, bins: set[int]) -> Want | None:
     before = len(errors)
     left = line.quantity - line.delivered_quantity
@@ -265,7 +292,7 @@ def _want(errors: list[FieldError], at: tuple[str, ...], line: SalesOrderLine, t
     return Want(at, line, tracking, quantity, serials, batch_number, entry.location_id)
 
 
-def _plan_releases(own: list[SalesOrderLine], picks: list[Pick],
+def _plan_releases(own: Sequence[OrderLine], picks: list[Pick],
                    reservations: Mapping[int, Sequence[Reservation]],
                    ) -> tuple[list[Release], dict[int, Decimal]]:
     """What to give back of the lines' reservations: what the picks took from them, and
@@ -311,7 +338,7 @@ def _post(session: Session, delivery: SalesDelivery, picks: list[Pick], customer
     try:
         posted = post_moves(session, moves, move_date=delivery.delivery_date, origin_type=ORIGIN,
                             origin_id=delivery.id, reference=delivery.number, user_id=user_id,
-                            field="moves")
+                            field="moves", savepoint=False)  # inside the delivery's own
     except ValidationFailed as exc:
         raise ValidationFailed([_relocated(e, picks) for e in exc.errors]) from None
     return posted.move_ids, posted.values

@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -56,7 +56,16 @@ _STATE_LABELS = {
 }
 
 
-def invalid_state(order: SalesOrder, message: object, code: str = "INVALID_STATE",
+class NamedOrder(Protocol):
+    """What a refusal names of an order (a :class:`SalesOrder` or a row read of it)."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+
+
+def invalid_state(order: NamedOrder, message: object, code: str = "INVALID_STATE",
                   ) -> ValidationFailed:
     """A refusal of a state change, naming the order and its state."""
     return ValidationFailed(FieldError(code, message, field="id", number=order.number,

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -22,8 +23,21 @@ from openjxc.core.errors import FieldError
 from openjxc.core.i18n import _
 
 from ..stock.models import Batch, Location, SerialNumber
-from .models import SalesOrderLine
 from .reserving import Place, Reservation, stock_places
+
+
+class OrderLine(Protocol):
+    """What picking reads of an order line (a :class:`SalesOrderLine` or a row read of
+    it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def product_id(self) -> int: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def delivered_quantity(self) -> Decimal: ...
 
 
 @dataclass
@@ -31,7 +45,7 @@ class Want:
     """What one delivery line asks for, checked against its order line."""
 
     at: tuple[str, ...]
-    line: SalesOrderLine
+    line: OrderLine
     tracking: str
     quantity: Decimal
     serials: list[str] = field(default_factory=list)
@@ -71,7 +85,7 @@ class _Stock:
         self.own = {(line_id, r.location_id, r.batch_id): r.quantity
                     for line_id, rows in reservations.items() for r in rows}
 
-    def usable(self, line: SalesOrderLine, location_id: int, batch_id: int) -> Decimal:
+    def usable(self, line: OrderLine, location_id: int, batch_id: int) -> Decimal:
         free = max(self.free.get((line.product_id, location_id, batch_id), Decimal(0)),
                    Decimal(0))
         return free + self.own.get((line.id, location_id, batch_id), Decimal(0))

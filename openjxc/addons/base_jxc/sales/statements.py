@@ -66,34 +66,60 @@ def lock_order_with_lines() -> Any:
 
 
 @cache
-def lock_order_to_bill() -> Any:
-    """:func:`lock_order_with_lines` with the customer and each line's product (what
-    invoicing reads of them), so that invoicing finds them in the session instead of
-    reading them again."""
-    return (select(SalesOrder, Partner, SalesOrderLine, Product)
+def lock_order_to_confirm() -> Any:
+    """:func:`lock_order_with_lines` with the customer's credit terms, the customer locked
+    too (:func:`credit_terms` in the same statement: the order first, then its customer, as
+    before), and the stored text of policy ``:policy``."""
+    policy = select(Policy.value).where(Policy.key == bindparam("policy")).scalar_subquery()
+    return (select(SalesOrder, SalesOrderLine, Partner.id.label("customer_id"),
+                   Partner.credit_limit, Partner.credit_tolerance, policy.label("policy"))
             .join(Partner, Partner.id == SalesOrder.customer_id)
             .outerjoin(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
-            .outerjoin(Product, Product.id == SalesOrderLine.product_id)
-            .options(load_only(Partner.code, Partner.is_customer, Partner.is_supplier,
-                               Partner.currency, Partner.payment_terms_days),
-                     load_only(Product.name))
             .where(SalesOrder.id == bindparam("id")).order_by(SalesOrderLine.position)
-            .with_for_update(of=SalesOrder).execution_options(populate_existing=True))
+            .with_for_update(of=(SalesOrder, Partner))
+            .execution_options(populate_existing=True))
 
 
 @cache
-def lock_order_to_deliver() -> Any:
-    """:func:`lock_order_with_lines` with each line's product tracking, and the id of the
-    company's customer location the goods go to (NULL in a database from before it
-    existed)."""
+def lock_order_to_bill() -> Any:
+    """Order ``:id``, locked, and its lines in order (NULLs for an order without any), as
+    plain rows (what billing reads of them), with the customer and each line's product as
+    objects (what invoicing reads of them: it finds them in the session instead of
+    reading them again)."""
+    order, line = table_of(SalesOrder), table_of(SalesOrderLine)
+    return (select(order.c.id, order.c.number, order.c.state, order.c.customer_id,
+                   line.c.id.label("line_id"), line.c.product_id, line.c.description,
+                   line.c.unit_price, line.c.tax_rate, line.c.delivered_quantity,
+                   line.c.returned_quantity, line.c.invoiced_quantity, Partner, Product)
+            .join(Partner, Partner.id == order.c.customer_id)
+            .outerjoin(line, line.c.order_id == order.c.id)
+            .outerjoin(Product, Product.id == line.c.product_id)
+            .options(load_only(Partner.code, Partner.is_customer, Partner.is_supplier,
+                               Partner.currency, Partner.payment_terms_days),
+                     load_only(Product.name))
+            .where(order.c.id == bindparam("id")).order_by(line.c.position)
+            .with_for_update(of=order).execution_options(populate_existing=True))
+
+
+@cache
+def lock_order_rows_to_deliver() -> Any:
+    """What a delivery reads of order ``:id``, locked, as plain rows (no ORM objects: a
+    delivery expires everything loaded when it posts, so they would not outlive it): the
+    order, the id of the company's customer location the goods go to (NULL in a database
+    from before it existed), and per line (NULLs for an order without any) its id,
+    product, quantity, delivered quantity and the product's tracking."""
+    order, line, product = table_of(SalesOrder), table_of(SalesOrderLine), table_of(Product)
     customer = (select(Location.id).where(Location.code == COMPANY_LOCATIONS["customer"])
                 .scalar_subquery())
-    return (select(SalesOrder, customer.label("customer_location_id"), SalesOrderLine,
-                   Product.tracking)
-            .outerjoin(SalesOrderLine, SalesOrderLine.order_id == SalesOrder.id)
-            .outerjoin(Product, Product.id == SalesOrderLine.product_id)
-            .where(SalesOrder.id == bindparam("id")).order_by(SalesOrderLine.position)
-            .with_for_update(of=SalesOrder).execution_options(populate_existing=True))
+    return (select(order.c.id, order.c.number, order.c.state, order.c.customer_id,
+                   order.c.warehouse_id, order.c.delivery_address_id,
+                   customer.label("customer_location_id"), line.c.id.label("line_id"),
+                   line.c.product_id, line.c.quantity, line.c.delivered_quantity,
+                   product.c.tracking)
+            .outerjoin(line, line.c.order_id == order.c.id)
+            .outerjoin(product, product.c.id == line.c.product_id)
+            .where(order.c.id == bindparam("id")).order_by(line.c.position)
+            .with_for_update(of=order))
 
 
 @cache

@@ -107,8 +107,12 @@ def business_today(session: Session) -> date:
 def post_moves(session: Session, lines: Sequence[MoveLine], *, move_date: date | None = None,
                origin_type: str = "", origin_id: int | None = None, reference: str = "",
                user_id: int | None = None, allow_expired: bool = False,
-               field: str = "lines") -> PostingResult:
+               field: str = "lines", savepoint: bool = True) -> PostingResult:
     """Post ``lines`` as one document; all of them or none.
+
+    ``savepoint=False``: the caller already holds a savepoint that a refusal from here
+    rolls back (it lets the error through), so the posting's own would be two statements
+    for nothing — a sales delivery posts this way.
 
     Refusals are :class:`ValidationFailed` with codes ``INSUFFICIENT_STOCK``,
     ``SERIAL_ALREADY_EXISTS``, ``SERIAL_NOT_IN_LOCATION``, ``SERIAL_COUNT_MISMATCH``,
@@ -125,7 +129,7 @@ def post_moves(session: Session, lines: Sequence[MoveLine], *, move_date: date |
         raise ValidationFailed(FieldError("REQUIRED", _("At least one line is required"),
                                           field=field))
     move_date = move_date or business_today(session)
-    with _savepoint(session):
+    with _savepoint(session) if savepoint else _flushed(session):
         document = check_document(session, lines, move_date=move_date,
                                   allow_expired=allow_expired, field=field)
         result = _write(session, document, move_date=move_date, origin_type=origin_type,
@@ -164,6 +168,14 @@ def _savepoint(session: Session) -> Iterator[None]:
 
 
 _SAVEPOINT = "jxc_post_moves"
+
+
+@contextmanager
+def _flushed(session: Session) -> Iterator[None]:
+    """What :func:`_savepoint` does but the savepoint: the caller's pending ORM changes
+    flushed first."""
+    session.flush()
+    yield
 
 
 def _round(value: Decimal) -> Decimal:
