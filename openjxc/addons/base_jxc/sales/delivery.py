@@ -130,7 +130,7 @@ def deliver_sales_order(session: Session, order_id: int | None, *,
             # so two deliveries never wait on each other in opposite orders.
             move_ids, values = _post(session, delivery, picks, customer_location_id, user_id)
             apply_releases(session, releases)
-            _refuse_taking_reserved(session, picks)
+            _refuse_taking_reserved(session, order.id, picks)
             _record(session, delivery_id, picks, move_ids, values, delivered_now, releases)
             # The posting expired every loaded row: written without reading them again.
             state: dict[str, Any] = {"state": DELIVERED if complete else PARTLY_DELIVERED}
@@ -353,12 +353,13 @@ def _relocated(error: FieldError, picks: list[Pick]) -> FieldError:
     return error
 
 
-def _refuse_taking_reserved(session: Session, picks: list[Pick]) -> None:
+def _refuse_taking_reserved(session: Session, order_id: int, picks: list[Pick]) -> None:
     """After posting, no place may hold less than is reserved there for other orders: a
     concurrent delivery or reservation that slipped in between is refused here (the
     balance rows are locked by the posting until commit)."""
     keys = {(p.location_id, p.want.product_id, p.batch_id) for p in picks}
-    short = session.execute(statements.over_reserved(), {"keys": sorted(keys)}).all()
+    short = session.execute(statements.over_reserved(),
+                            {"keys": sorted(keys), "order_id": order_id}).all()
     if short:
         where = {(r.location_id, r.product_id, r.batch_id) for r in short}
         raise ValidationFailed([

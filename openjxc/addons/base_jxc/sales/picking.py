@@ -86,9 +86,12 @@ class _Stock:
                     for line_id, rows in reservations.items() for r in rows}
 
     def usable(self, line: OrderLine, location_id: int, batch_id: int) -> Decimal:
-        free = max(self.free.get((line.product_id, location_id, batch_id), Decimal(0)),
+        """What the line may take here: on hand less what other orders reserve.  Free stock
+        is negative where a count or a transfer left less than is reserved; the line's own
+        reservation then covers only what is there, never another order's share."""
+        free = self.free.get((line.product_id, location_id, batch_id), Decimal(0))
+        return max(free + self.own.get((line.id, location_id, batch_id), Decimal(0)),
                    Decimal(0))
-        return free + self.own.get((line.id, location_id, batch_id), Decimal(0))
 
     def take(self, want: Want, location_id: int, batch_id: int, quantity: Decimal) -> Pick:
         own_key = (want.line_id, location_id, batch_id)

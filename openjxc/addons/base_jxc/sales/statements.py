@@ -301,11 +301,21 @@ def product_tracking() -> Any:
 
 @cache
 def over_reserved() -> Any:
-    """The places of ``:keys`` (location, product, batch) holding less than is reserved."""
+    """The places of ``:keys`` (location, product, batch) holding less than other orders
+    than ``:order_id`` reserve there.  What order ``:order_id`` itself still reserves does
+    not count: a count or a transfer may have left a place holding less than its own
+    reservation, and then it delivers what is there."""
+    own = (select(func.coalesce(func.sum(SalesReservation.quantity), 0))
+           .join(SalesOrderLine, SalesOrderLine.id == SalesReservation.order_line_id)
+           .where(SalesOrderLine.order_id == bindparam("order_id"),
+                  SalesOrderLine.product_id == StockBalance.product_id,
+                  SalesReservation.location_id == StockBalance.location_id,
+                  SalesReservation.batch_id == StockBalance.batch_id)
+           .scalar_subquery())
     return (select(StockBalance.location_id, StockBalance.product_id, StockBalance.batch_id)
             .where(tuple_(StockBalance.location_id, StockBalance.product_id,
                           StockBalance.batch_id).in_(bindparam("keys", expanding=True)),
-                   StockBalance.quantity < StockBalance.reserved))
+                   StockBalance.quantity < StockBalance.reserved - own))
 
 
 @cache
