@@ -34,6 +34,10 @@ class Settings:
     token_ttl_seconds: int = 8 * 3600
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    #: Requests with an invalid bearer credential per client address (per server process)
+    #: before its credentials are refused with TOO_MANY_ATTEMPTS; 0 turns it off.
+    bearer_max_failures: int = 20
+    bearer_window_seconds: int = 60
     #: How long a worker process trusts a credential it authenticated, without asking the
     #: database again (0 turns the cache off).  A token revoked through another process
     #: may keep working there this long; never past its own expiry.

@@ -225,8 +225,20 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def retry_transient(action: Callable[[], T], *, attempts: int = 5,
-                    base_delay: float = 0.02) -> T:
+#: How many times a unit of work hit by a transient error is run in all, and the first
+#: pause between two runs (doubled each time, with jitter: :func:`transient_backoff`).
+TRANSIENT_ATTEMPTS = 5
+TRANSIENT_BASE_DELAY = 0.02
+
+
+def transient_backoff(attempt: int, base_delay: float = TRANSIENT_BASE_DELAY) -> float:
+    """Seconds to wait after failed run number ``attempt`` (1, 2, …): exponential, with up
+    to 100 % jitter so that two colliding transactions do not collide again."""
+    return base_delay * 2 ** (attempt - 1) * (1 + random.random())
+
+
+def retry_transient(action: Callable[[], T], *, attempts: int = TRANSIENT_ATTEMPTS,
+                    base_delay: float = TRANSIENT_BASE_DELAY) -> T:
     """Call ``action`` until it succeeds or a non-transient error happens."""
     for attempt in range(1, attempts + 1):
         try:
@@ -234,7 +246,7 @@ def retry_transient(action: Callable[[], T], *, attempts: int = 5,
         except DBAPIError as exc:
             if attempt == attempts or not is_transient(exc):
                 raise
-            delay = base_delay * 2 ** (attempt - 1) * (1 + random.random())
+            delay = transient_backoff(attempt, base_delay)
             log.info("transient database error (attempt %s): %s; retrying", attempt, exc.orig)
             time.sleep(delay)
     raise AssertionError("unreachable")

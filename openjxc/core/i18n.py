@@ -204,12 +204,31 @@ class KernelMessages:
     AUTHENTICATION_REQUIRED = _("Authentication required")
     PERMISSION_DENIED = _("You do not have permission to perform this action")
     INTERNAL_ERROR = _("Internal server error")
+    TRY_AGAIN = _("Busy with concurrent changes: nothing was saved, please try again")
     IDEMPOTENCY_KEY_REUSED = _("This idempotency key was already used with different input")
     TOO_MANY_LOGIN_ATTEMPTS = _("Too many failed login attempts; try again later")
     INVALID_CREDENTIALS = _("Invalid username or password")
     NOT_FOUND = _("Not found")
     INVALID_INPUT = _("Invalid input")
     NUL_IN_TEXT = _("Text cannot contain the NUL character (\\u0000)")
+    PERMISSION_REQUIRED = _("You need the permission {permission} for this")
+    OUT_OF_SCOPE = _("This is outside the scope you were given")
+    # Query protection (openjxc.graphql.limits) and the bearer throttle.
+    INTROSPECTION_DISABLED = _("Introspection is disabled on this server")
+    PAGE_SIZE_TOO_LARGE = _("Page size {size} on '{field}' is above the maximum of {limit}")
+    QUERY_TOO_DEEP = _("Query depth {depth} is above the maximum of {limit}")
+    TOO_MANY_ALIASES = _("The query uses {aliases} aliases, above the maximum of {limit}")
+    QUERY_TOO_COMPLEX = _("Query cost {cost} is above the maximum of {limit}; ask for "
+                          "smaller pages or fewer fields")
+    INTROSPECTION_TOO_COMPLEX = _("Introspection may list the schema's types once and "
+                                  "expand each type's fields one level deep")
+    QUERY_TOO_LARGE = _("The query is longer than the maximum of {limit} characters")
+    TOO_MANY_TOKENS = _("The query has more than the maximum of {limit} tokens")
+    REQUEST_TOO_LARGE = _("The request body is larger than the maximum of {limit} bytes")
+    INVALID_UNICODE = _("The request holds text that is not valid Unicode "
+                        "(invalid UTF-8 or a lone surrogate)")
+    JSON_TOO_DEEP = _("The request's JSON nests deeper than the maximum of {limit} levels")
+    TOO_MANY_BEARER_FAILURES = _("Too many requests with an invalid token; try again later")
 
 
 # -- translators -----------------------------------------------------------------------------

@@ -31,10 +31,11 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from json import JSONDecodeError
 from typing import Any, cast
 
 import strawberry
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -46,12 +47,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -61,6 +64,8 @@ from openjxc.core.errors import MigrationError
 from openjxc.core.i18n import Translator
 from openjxc.core.migrate import check_up_to_date
 from openjxc.core.models import utcnow
+from openjxc.core.security.errors import TooManyAttempts
+from openjxc.graphql.bearer_throttle import client_of, throttled_response
 from openjxc.graphql.context import (
     RequestContext,
     RequestIdMiddleware,
@@ -71,13 +76,19 @@ from openjxc.graphql.context import (
     request_id_of,
 )
 from openjxc.graphql.http import healthz, readyz_endpoint, report_endpoint
-from openjxc.graphql.limits import BodySizeLimit, protection_extensions
+from openjxc.graphql.limits import (
+    BodySizeLimit,
+    decode_message_json,
+    decode_request_json,
+    protection_extensions,
+)
 from openjxc.graphql.masking import (
     ErrorMasking,
     error_response,
     internal_response,
     is_expected,
 )
+from openjxc.graphql.retry import RetryingStreams, TransientErrorWatch, execute_with_retry
 
 __all__ = [
     "TOO_MANY_SUBSCRIPTIONS",
@@ -123,7 +134,7 @@ def app_extensions(settings: Settings) -> list[type[SchemaExtension]]:
     """What the app adds to the schema: the query limits, error masking and the unit of
     work (an extension listed later finishes first, so the session ends before masking)."""
     return [*protection_extensions(settings), SubscriptionsOverWebSocket, ErrorMasking,
-            UnitOfWorkExtension]
+            UnitOfWorkExtension, TransientErrorWatch]
 
 
 # -- GraphQL over HTTP and WebSocket ---------------------------------------------------------
@@ -165,6 +176,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
     @context.setter
     def context(self, value: RequestContext) -> None:
         self._connection_context = value
+
+    @property  # type: ignore[override]
+    def schema(self) -> Any:
+        """The view's schema, its queries and mutations run again when they fail
+        transiently (:mod:`openjxc.graphql.retry`)."""
+        return self._retrying_schema
+
+    @schema.setter
+    def schema(self, value: Any) -> None:
+        self._retrying_schema = (value if isinstance(value, RetryingStreams)
+                                 else RetryingStreams(value))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         cap = self.max_subscriptions_per_connection
@@ -254,7 +276,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         context: RequestContext | None = None
         try:
             principal = await authenticate_bearer(
-                self.env, bearer_of(request.headers.get("authorization")))
+                self.env, bearer_of(request.headers.get("authorization")), client_of(request))
             context = RequestContext(
                 self.env, settings=self.settings, principal=principal, request=request,
                 locale=locale_for(principal, request.headers.get("accept-language"),
@@ -266,6 +288,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
                 except HTTPException as exc:
                     response = error_response(exc.status_code, "BAD_REQUEST", exc.reason,
                                               request_id)
+        except TooManyAttempts as exc:  # openjxc.graphql.bearer_throttle
+            response = throttled_response(exc, request_id, locale_for(
+                None, request.headers.get("accept-language"), self.settings))
         except Exception as exc:
             response = internal_response(exc, request_id,
                                          context.locale if context else None)
@@ -273,6 +298,27 @@ class GraphQLView(GraphQL[RequestContext, None]):
             if context is not None:
                 context.close()
         await response(scope, receive, send)
+
+    async def execute_single(
+            self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+            sub_response: Response, context: RequestContext, root_value: None,
+            request_data: GraphQLRequestData) -> ExecutionResult:
+        # A query or mutation failing transiently runs again (openjxc.graphql.retry).
+        run = super().execute_single
+        result: ExecutionResult = await execute_with_retry(
+            context, lambda: run(request, request_adapter, sub_response, context, root_value,
+                                 request_data), variables=request_data.variables)
+        return result
+
+    def parse_json(self, data: str | bytes) -> object:
+        # HTTP: invalid UTF-8, lone surrogates and deep nesting are a 400 (limits.py).
+        try:
+            return decode_request_json(data)
+        except JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_message_json(data)  # WebSocket messages
 
     async def get_context(self, request: Request | WebSocket,
                           response: Response | WebSocket) -> RequestContext:
@@ -286,8 +332,12 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object]:
         params = context.connection_params or {}
         header = params.get("authorization", params.get("Authorization"))
-        principal = await authenticate_bearer(
-            self.env, bearer_of(header) if isinstance(header, str) else None)
+        try:
+            principal = await authenticate_bearer(
+                self.env, bearer_of(header) if isinstance(header, str) else None,
+                client_of(context.request))
+        except TooManyAttempts:
+            principal = None
         if principal is None:
             # graphql-transport-ws: a refused connection_init closes with 4403 Forbidden.
             raise ConnectionRejectionError()
@@ -406,7 +456,8 @@ def create_app(env_or_factory: EnvironmentSource, settings: Settings | None = No
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(BodySizeLimit, max_bytes=resolved.max_body_bytes),
+            Middleware(BodySizeLimit, max_bytes=resolved.max_body_bytes,
+                       default_locale=resolved.default_locale),
         ],
         lifespan=lifespan,
     )

@@ -51,6 +51,7 @@ from openjxc.core.config import Settings
 from openjxc.core.i18n import KernelMessages, negotiate_locale
 from openjxc.core.security import Identified, PrincipalCache, identify, record_use
 from openjxc.core.security import Principal as SecurityPrincipal
+from openjxc.graphql.bearer_throttle import BearerThrottle
 
 if TYPE_CHECKING:
     from openjxc.core.env import Environment
@@ -221,8 +222,13 @@ def bearer_of(header: str | None) -> str | None:
     return credential.strip()
 
 
-async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityPrincipal | None:
+async def authenticate_bearer(env: Environment, bearer: str | None,
+                             client: str | None = None) -> SecurityPrincipal | None:
     """The principal of a bearer credential, or None.
+
+    With the ``client`` address, a credential refused counts towards that client's
+    :class:`~openjxc.graphql.bearer_throttle.BearerThrottle`, and while the client is
+    throttled a credential not already cached raises ``TooManyAttempts`` unlooked-at.
 
     A credential this process authenticated a moment ago is answered from the
     environment's :class:`~openjxc.core.security.PrincipalCache`, without SQL; any other
@@ -239,6 +245,9 @@ async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityP
     principal = cache.get(bearer)
     if principal is not None:
         return principal
+    throttle = BearerThrottle.for_environment(env) if client is not None else None
+    if throttle is not None:
+        throttle.check(client)
 
     def work(session: Session) -> Identified | None:
         return identify(session, env, bearer)
@@ -251,7 +260,10 @@ async def authenticate_bearer(env: Environment, bearer: str | None) -> SecurityP
             record_use(env.database, identified.principal)
         return identified.principal
 
-    return await run_in_threadpool(cache.load, bearer, load)
+    principal = await run_in_threadpool(cache.load, bearer, load)
+    if principal is None and throttle is not None:
+        throttle.record_failure(client)
+    return principal
 
 
 def locale_for(principal: SecurityPrincipal | None, accept_language: str | None,

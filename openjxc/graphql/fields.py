@@ -42,6 +42,7 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from openjxc.core.errors import BootError
+from openjxc.core.i18n import KernelMessages, translate
 from openjxc.graphql.errors import Forbidden, Unauthenticated
 
 #: The pseudo-permission of fields any signed-in caller may use (``me``, ``node``).
@@ -82,10 +83,10 @@ def check_access(info: Info[Any, Any], permission: str) -> None:
     without ``permission``; return quietly otherwise."""
     principal = getattr(info.context, "principal", None)
     if principal is None:
-        raise Unauthenticated("Sign in to use this field.")
+        raise Unauthenticated(str(KernelMessages.AUTHENTICATION_REQUIRED))
     if permission != AUTHENTICATED and not principal.has(permission):
-        raise Forbidden(
-            f"You need the permission {permission!r} for this field.",
+        raise Forbidden(  # in the current locale
+            translate(KernelMessages.PERMISSION_REQUIRED.msgid, permission=permission),
             extensions={"permission": permission},
         )
 

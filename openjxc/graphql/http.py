@@ -26,6 +26,8 @@ from openjxc.core.errors import OpenJXCError
 from openjxc.core.i18n import KernelMessages, Translator
 from openjxc.core.migrate import check_up_to_date
 from openjxc.core.reports import ReportNotFound, ReportRegistry
+from openjxc.core.security.errors import TooManyAttempts
+from openjxc.graphql.bearer_throttle import client_of, throttled_response
 from openjxc.graphql.context import authenticate_bearer, bearer_of, locale_for, log, request_id_of
 from openjxc.graphql.masking import error_response, internal_response
 
@@ -89,6 +91,9 @@ def report_endpoint(service: Served) -> Endpoint:
         request_id = request_id_of(request.scope)
         try:
             return await _render_report(service, request, request_id)
+        except TooManyAttempts as exc:  # openjxc.graphql.bearer_throttle
+            return throttled_response(exc, request_id, locale_for(
+                None, request.headers.get("accept-language"), service.settings))
         except Exception as exc:
             return internal_response(exc, request_id, None)
 
@@ -99,7 +104,8 @@ async def _render_report(service: Served, request: Request, request_id: str) -> 
     env = service.env
     settings = service.settings
     accept_language = request.headers.get("accept-language")
-    principal = await authenticate_bearer(env, bearer_of(request.headers.get("authorization")))
+    principal = await authenticate_bearer(env, bearer_of(request.headers.get("authorization")),
+                                          client_of(request))
     locale = locale_for(principal, accept_language, settings)
     if principal is None:
         return error_response(401, "UNAUTHENTICATED",

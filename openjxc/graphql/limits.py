@@ -15,7 +15,11 @@ is measured first and refused with a GraphQL error carrying a stable ``extension
 ``NUL_CHARACTER``         a string argument or variable holding ``\\u0000``: no text the
                           product stores or looks up may contain it (PostgreSQL cannot
                           store it at all), so it is refused here, once for every field
+``BAD_REQUEST``           a variable holding a lone UTF-16 surrogate (``"\\ud800"`` in
+                          JSON): not Unicode text, which no database stores or compares
 ========================  ===============================================================
+
+Every message is in the caller's language (``zh_CN``, ``en``); the codes never change.
 
 The cost counts list sizes, because rows are what cost: every field costs 1, and a field
 with ``first``/``last`` arguments (a connection) multiplies the cost of its sub-selection
@@ -42,6 +46,7 @@ same measure as a graphql-core validation rule, for use without strawberry.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -50,6 +55,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar, cast
 
+from cross_web import HTTPException
 from graphql import (
     ASTValidationRule,
     DocumentNode,
@@ -82,7 +88,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from openjxc.core.config import Settings
-from openjxc.core.i18n import KernelMessages
+from openjxc.core.i18n import KernelMessages, negotiate_locale, translate
+from openjxc.core.locales import DEFAULT_LOCALE
 
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
@@ -93,9 +100,15 @@ QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 NUL_CHARACTER = "NUL_CHARACTER"
+BAD_REQUEST = "BAD_REQUEST"
 
 PAGE_ARGUMENTS = ("first", "last")
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+#: The fields of ``__Type`` listing other types' parts.  Nested below one another they
+#: multiply (every type's fields' types' fields …: seconds of CPU for one request within
+#: every other limit), and no introspection client nests them: GraphiQL's, Apollo's and
+#: graphql-codegen's queries expand each type once.
+TYPE_LIST_FIELDS = frozenset({"fields", "inputFields", "interfaces", "possibleTypes"})
 
 
 # -- measuring a document ------------------------------------------------------------------
@@ -117,8 +130,12 @@ class _Walk:
     settings: Settings
     variables: Mapping[str, Any]
     fragments: Mapping[str, FragmentDefinitionNode]
+    locale: str | None = None
     errors: list[GraphQLError] = field(default_factory=list)
     _memo: dict[str, Measure] = field(default_factory=dict)
+    _introspection_memo: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _types_lists: int = 0
+    _introspection_refused: bool = False
     _active: set[str] = field(default_factory=set)
     _reported: set[int] = field(default_factory=set)
 
@@ -161,7 +178,10 @@ class _Walk:
         if name.startswith("__"):
             if name in INTROSPECTION_FIELDS and not self.settings.introspection:
                 self.report(node, INTROSPECTION_DISABLED,
-                            "Introspection is disabled on this server")
+                            translate(KernelMessages.INTROSPECTION_DISABLED.msgid,
+                                      self.locale))
+            if name in INTROSPECTION_FIELDS:
+                self.check_introspection(node)
             inner = self.selection_set(node.selection_set, None)
             return Measure(cost=0, depth=0, aliases=aliases + inner.aliases)
         definition = None
@@ -172,6 +192,49 @@ class _Walk:
         size = self.list_size(node, definition) if definition is not None else 1
         return Measure(cost=1 + size * inner.cost, depth=1 + inner.depth,
                        aliases=aliases + inner.aliases)
+
+    def check_introspection(self, node: FieldNode) -> None:
+        """Introspection costs nothing, so its shape is bounded instead: the schema's types
+        are listed at most once per operation, and a type's fields (inputs, interfaces,
+        possible types) are expanded one level deep, as every introspection client asks."""
+        types, nesting = self.introspection_shape(node.selection_set)
+        self._types_lists += types
+        if (self._types_lists > 1 or nesting > 1) and not self._introspection_refused:
+            self._introspection_refused = True  # one error says it for the operation
+            self.report(node, QUERY_TOO_COMPLEX,
+                        translate(KernelMessages.INTROSPECTION_TOO_COMPLEX.msgid, self.locale))
+
+    def introspection_shape(self, node: SelectionSetNode | None) -> tuple[int, int]:
+        """(how many ``types`` lists, how deeply ``__Type`` lists nest) below ``node``;
+        each named fragment is walked once (a fragment bomb stays linear)."""
+        types = nesting = 0
+        for selection in node.selections if node is not None else ():
+            if isinstance(selection, FieldNode):
+                inner_types, inner_nesting = self.introspection_shape(selection.selection_set)
+                name = selection.name.value
+                types += inner_types + (1 if name == "types" else 0)
+                nesting = max(nesting, inner_nesting + (1 if name in TYPE_LIST_FIELDS else 0))
+            elif isinstance(selection, InlineFragmentNode):
+                inner_types, inner_nesting = self.introspection_shape(selection.selection_set)
+                types += inner_types
+                nesting = max(nesting, inner_nesting)
+            elif isinstance(selection, FragmentSpreadNode):
+                inner_types, inner_nesting = self.introspection_fragment(selection.name.value)
+                types += inner_types
+                nesting = max(nesting, inner_nesting)
+        return types, nesting
+
+    def introspection_fragment(self, name: str) -> tuple[int, int]:
+        if name in self._introspection_memo:
+            return self._introspection_memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self._active:
+            return 0, 0  # unknown fragments and cycles are refused by graphql-core
+        self._active.add(name)
+        shape = self.introspection_shape(definition.selection_set)
+        self._active.discard(name)
+        self._introspection_memo[name] = shape
+        return shape
 
     def list_size(self, node: FieldNode, definition: Any) -> int:
         """How many items of its sub-selection a field asks for."""
@@ -185,8 +248,9 @@ class _Walk:
             if largest > self.settings.max_page_size:
                 self.report(
                     node, PAGE_SIZE_TOO_LARGE,
-                    f"Page size {largest} on '{node.name.value}' is above the maximum of "
-                    f"{self.settings.max_page_size}",
+                    translate(KernelMessages.PAGE_SIZE_TOO_LARGE.msgid, self.locale,
+                              size=largest, field=node.name.value,
+                              limit=self.settings.max_page_size),
                     requested=largest, maxPageSize=self.settings.max_page_size,
                 )
             return max(largest, 0)
@@ -229,29 +293,33 @@ def measure_document(
     fragments: Mapping[str, FragmentDefinitionNode],
     settings: Settings,
     variables: Mapping[str, Any] | None = None,
+    locale: str | None = None,
 ) -> list[GraphQLError]:
-    """The protection errors of a parsed document (empty when it is within every limit)."""
+    """The protection errors of a parsed document (empty when it is within every limit),
+    worded in ``locale``."""
     errors: list[GraphQLError] = []
     for operation in operations:
         walk = _Walk(schema, settings, _operation_variables(operation, variables or {}),
-                     fragments)
+                     fragments, locale)
         root = schema.get_root_type(operation.operation)
         measure = walk.selection_set(operation.selection_set, root)
         errors.extend(walk.errors)
         if measure.depth > settings.max_depth:
             errors.append(GraphQLError(
-                f"Query depth {measure.depth} is above the maximum of {settings.max_depth}",
+                translate(KernelMessages.QUERY_TOO_DEEP.msgid, locale, depth=measure.depth,
+                          limit=settings.max_depth),
                 operation, extensions={"code": QUERY_TOO_DEEP, "depth": measure.depth,
                                        "maxDepth": settings.max_depth}))
         if measure.aliases > settings.max_aliases:
             errors.append(GraphQLError(
-                f"{measure.aliases} aliases is above the maximum of {settings.max_aliases}",
+                translate(KernelMessages.TOO_MANY_ALIASES.msgid, locale,
+                          aliases=measure.aliases, limit=settings.max_aliases),
                 operation, extensions={"code": TOO_MANY_ALIASES, "aliases": measure.aliases,
                                        "maxAliases": settings.max_aliases}))
         if measure.cost > settings.max_cost:
             errors.append(GraphQLError(
-                f"Query cost {measure.cost} is above the maximum of {settings.max_cost}; "
-                f"ask for smaller pages or fewer fields",
+                translate(KernelMessages.QUERY_TOO_COMPLEX.msgid, locale, cost=measure.cost,
+                          limit=settings.max_cost),
                 operation, extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost,
                                        "maxCost": settings.max_cost}))
     return errors
@@ -288,6 +356,96 @@ def nul_errors(query: str | None, document: DocumentNode,
     if variables and _holds_nul(variables):
         errors.append(GraphQLError(message, extensions={"code": NUL_CHARACTER}))
     return errors
+
+
+#: A UTF-16 surrogate alone: JSON's ``"\\ud800"`` decodes to one, and it is not Unicode text.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a string (or key) with a lone surrogate."""
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
+def unicode_errors(variables: Mapping[str, Any] | None,
+                   locale: str | None = None) -> list[GraphQLError]:
+    """A refusal (``BAD_REQUEST``) when a variable holds a lone surrogate: no database
+    stores or compares it (PostgreSQL's driver cannot even encode it).  Literals need no
+    check: graphql-core's lexer refuses a lone surrogate in a GraphQL string."""
+    if variables and has_lone_surrogate(variables):
+        return [GraphQLError(translate(KernelMessages.INVALID_UNICODE.msgid, locale),
+                             extensions={"code": BAD_REQUEST})]
+    return []
+
+
+#: How deeply a request's JSON may nest arrays and objects: far more than any input type of
+#: the schema needs, far less than what would exhaust Python's recursion.
+MAX_JSON_DEPTH = 64
+
+
+def decode_request_json(data: str | bytes) -> Any:
+    """A request body (or a GET parameter) read as JSON, refusing what no resolver may see:
+    bytes that are not UTF-8 (overlong forms and encoded surrogates included), a lone
+    ``\\ud800`` escape, and nesting deeper than :data:`MAX_JSON_DEPTH`.
+
+    ``json.loads`` alone lets UTF-8-encoded surrogates through (it decodes bytes with
+    ``surrogatepass``) and fails with ``UnicodeDecodeError`` or ``RecursionError`` where a
+    client's mistake deserves a 400: these raise ``HTTPException(400)`` with a localised
+    message (the current locale's), and unreadable JSON stays ``json.JSONDecodeError``,
+    which strawberry answers 400 too.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(400, str(KernelMessages.INVALID_UNICODE)) from None
+    else:
+        text = data
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise HTTPException(400, translate(KernelMessages.JSON_TOO_DEEP.msgid,
+                                           limit=MAX_JSON_DEPTH)) from None
+    if (text.count("[") + text.count("{") > MAX_JSON_DEPTH
+            and _json_depth(value) > MAX_JSON_DEPTH):
+        raise HTTPException(400, translate(KernelMessages.JSON_TOO_DEEP.msgid,
+                                           limit=MAX_JSON_DEPTH))
+    if ("\\u" in text or not text.isascii()) and has_lone_surrogate(value):
+        raise HTTPException(400, str(KernelMessages.INVALID_UNICODE))
+    return value
+
+
+def decode_message_json(data: str | bytes) -> Any:
+    """:func:`decode_request_json` for a WebSocket message: what a body would be refused
+    for raises ``json.JSONDecodeError``, so the socket closes as for unreadable JSON."""
+    try:
+        return decode_request_json(data)
+    except HTTPException as exc:
+        raise json.JSONDecodeError(exc.reason, "", 0) from None
+
+
+def _json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and dicts (without recursion: it may be deep)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            deepest = max(deepest, depth)
+            pending.extend((child, depth) for child in item
+                           if isinstance(child, list | dict))
+    return deepest
 
 
 def _operation_variables(operation: OperationDefinitionNode,
@@ -441,8 +599,9 @@ class ProtectionExtension(SchemaExtension):
         # graphql-core stops a too-long document with a plain syntax error; strawberry has
         # stored it (the same object it returns) by the time this hook resumes, so it gets
         # its stable code here.
+        locale = getattr(context.context, "locale", None)
         for error in context.pre_execution_errors or ():
-            tag_parser_limit(error)
+            tag_parser_limit(error, self.settings, locale)
         if (cached is None and context.graphql_document is not None
                 and not context.pre_execution_errors):
             cache.remember(context.query, context.graphql_document)
@@ -455,10 +614,11 @@ class ProtectionExtension(SchemaExtension):
                           if isinstance(d, OperationDefinitionNode)]
             fragments = {d.name.value: d for d in document.definitions
                          if isinstance(d, FragmentDefinitionNode)}
+            locale = getattr(context.context, "locale", None)
             errors = measure_document(context.schema._schema, operations, fragments,
-                                      self.settings, context.variables)
-            errors += nul_errors(context.query, document, context.variables,
-                                 getattr(context.context, "locale", None))
+                                      self.settings, context.variables, locale)
+            errors += nul_errors(context.query, document, context.variables, locale)
+            errors += unicode_errors(context.variables, locale)
             if context.pre_execution_errors is not None:  # validated by someone else
                 errors += context.pre_execution_errors
             elif rules := tuple(context.validation_rules):
@@ -469,12 +629,19 @@ class ProtectionExtension(SchemaExtension):
         yield
 
 
-def tag_parser_limit(error: GraphQLError) -> None:
-    """Give graphql-core's "Parsing aborted" syntax errors a protection code, in place."""
+def tag_parser_limit(error: GraphQLError, settings: Settings | None = None,
+                     locale: str | None = None) -> None:
+    """Give graphql-core's "Parsing aborted" syntax errors a protection code and, with the
+    settings, a message in ``locale``, in place."""
     if not isinstance(error, GraphQLSyntaxError) or "Parsing aborted" not in error.message:
         return
-    code = QUERY_TOO_LARGE if "code points" in error.message else TOO_MANY_TOKENS
+    too_long = "code points" in error.message
+    code = QUERY_TOO_LARGE if too_long else TOO_MANY_TOKENS
     error.extensions = {**(error.extensions or {}), "code": code}
+    if settings is not None:
+        message = KernelMessages.QUERY_TOO_LARGE if too_long else KernelMessages.TOO_MANY_TOKENS
+        limit = settings.max_body_bytes if too_long else settings.max_tokens
+        error.message = translate(message.msgid, locale, limit=limit)
 
 
 def protection_extensions(settings: Settings) -> list[type[SchemaExtension]]:
@@ -502,11 +669,14 @@ class BodySizeLimit:
     the body to that length).  A chunked body has no declared length: it is read here up to
     the limit and refused as soon as it passes it, so a client can never make the server
     buffer more than ``max_bytes``; a body within the limit is replayed to the app.
+    The refusal is worded in the request's ``Accept-Language`` (else ``default_locale``).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 default_locale: str = DEFAULT_LOCALE) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.default_locale = default_locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -514,13 +684,15 @@ class BodySizeLimit:
             return
         headers = dict(scope.get("headers") or ())
         declared = headers.get(b"content-length")
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        locale = negotiate_locale(None, accept, default=self.default_locale)
         if len(scope.get("query_string") or b"") > self.max_bytes:
-            await self.refuse(send)
+            await self.refuse(send, locale)
             return
         if declared is not None:
             text = declared.decode("latin-1").strip()
             if not text.isdigit() or int(text) > self.max_bytes:
-                await self.refuse(send)
+                await self.refuse(send, locale)
                 return
             await self.app(scope, receive, send)
             return
@@ -534,7 +706,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self.refuse(send)
+                await self.refuse(send, locale)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -542,9 +714,11 @@ class BodySizeLimit:
         body: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def refuse(self, send: Send) -> None:
+    async def refuse(self, send: Send, locale: str | None = None) -> None:
+        message = translate(KernelMessages.REQUEST_TOO_LARGE.msgid,
+                            locale or self.default_locale, limit=self.max_bytes)
         body = json.dumps({"errors": [{
-            "message": f"Request body is larger than {self.max_bytes} bytes",
+            "message": message,
             "extensions": {"code": REQUEST_TOO_LARGE, "maxBytes": self.max_bytes},
         }]}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [

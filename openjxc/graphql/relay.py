@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import strawberry
 from strawberry.types import Info
 
+from openjxc.core.i18n import KernelMessages, translate
 from openjxc.graphql.edition import composition_of
 from openjxc.graphql.errors import BadUserInput, Forbidden
 from openjxc.graphql.fields import AUTHENTICATED, field
@@ -122,8 +123,8 @@ async def _load(info: Info[Any, Any], ids: Sequence[str]) -> list[Any]:
         node_type = composition.nodes[type_name]
         principal = info.context.principal
         if principal is None or not principal.has(node_type.permission):
-            raise Forbidden(f"You need the permission {node_type.permission!r} to read "
-                            f"{type_name} objects.",
+            raise Forbidden(translate(KernelMessages.PERMISSION_REQUIRED.msgid,
+                                      permission=node_type.permission),
                             extensions={"permission": node_type.permission})
         key_list = list(pks)
         result = node_type.get_nodes(info, key_list)

@@ -50,6 +50,10 @@ def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        if not value.isascii():
+            # Python reads "１２" (full-width) or "١٢" as 12: a client sending them has a
+            # bug or an input method in the way, and should hear so.
+            raise ValueError(f"{value[:40]!r} is not a decimal number: use the digits 0-9")
         try:
             result = Decimal(value.strip())
         except InvalidOperation:

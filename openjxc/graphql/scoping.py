@@ -18,6 +18,7 @@ from sqlalchemy import Select, false
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry.types import Info
 
+from openjxc.core.i18n import KernelMessages
 from openjxc.graphql.errors import Forbidden
 
 
@@ -41,8 +42,9 @@ def restrict(info: Info[Any, Any], stmt: Select[Any], kind: str,
 
 
 def require_scope(info: Info[Any, Any], kind: str, value: object) -> None:
-    """Refuse (``FORBIDDEN``) an action on a ``kind`` value outside the caller's scope."""
+    """Refuse (``FORBIDDEN``, in the current locale) an action on a ``kind`` value outside
+    the caller's scope."""
     allowed = _limit(info, kind)
     if allowed is not None and str(value) not in allowed:
-        raise Forbidden(f"You may not act on {kind} {value}.",
-                        extensions={"scope": kind})
+        # The value is an internal id the caller may not even know exists: not named.
+        raise Forbidden(str(KernelMessages.OUT_OF_SCOPE), extensions={"scope": kind})

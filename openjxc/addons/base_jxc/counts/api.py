@@ -27,10 +27,14 @@ from openjxc.graphql import (
     get_session,
     paginate,
 )
+from openjxc.graphql.scoping import require_scope, restrict
 
 from ..catalog.models import Product
-from ..stock.models import Batch, Location, Warehouse
+from ..stock.models import Batch, Location, Warehouse, table_of
 from . import accuracy, models
+
+#: The column warehouse scoping narrows counts by.
+_COUNT_WAREHOUSE = table_of(models.StockCount).c.warehouse_id
 
 
 @strawberry.enum(description="How much of a warehouse a count covers.")
@@ -202,8 +206,10 @@ class StockCount(Node):
 
     @classmethod
     def get_nodes(cls, info: Info[Any, Any], pks: Sequence[int]) -> list[StockCount | None]:
-        rows = get_session(info).scalars(select(models.StockCount)
-                                         .where(models.StockCount.id.in_(pks)))
+        # A count of a warehouse outside the caller's scope does not exist for them.
+        rows = get_session(info).scalars(restrict(
+            info, select(models.StockCount).where(models.StockCount.id.in_(pks)),
+            "warehouse", _COUNT_WAREHOUSE))
         return align(pks, [cls.from_row(r) for r in rows], key=lambda c: c.pk)
 
 
@@ -268,7 +274,7 @@ def stock_counts(info: Info[Any, Any], filter: StockCountFilter | None = None,
                  before: str | None = None) -> Connection[StockCount]:
     """Counts, newest first."""
     row = models.StockCount
-    stmt = select(row)
+    stmt = restrict(info, select(row), "warehouse", _COUNT_WAREHOUSE)
     if filter is not None:
         if filter.warehouse_code is not None:
             stmt = stmt.join(Warehouse, Warehouse.id == row.warehouse_id).where(
@@ -283,8 +289,9 @@ def stock_counts(info: Info[Any, Any], filter: StockCountFilter | None = None,
 
 
 def stock_count(info: Info[Any, Any], number: str) -> StockCount | None:
-    row = get_session(info).scalar(select(models.StockCount)
-                                   .where(models.StockCount.number == number))
+    row = get_session(info).scalar(restrict(
+        info, select(models.StockCount).where(models.StockCount.number == number),
+        "warehouse", _COUNT_WAREHOUSE))
     return StockCount.from_row(row) if row is not None else None
 
 
@@ -297,6 +304,10 @@ def inventory_accuracy(
     (business dates, inclusive); null for an unknown warehouse."""
     if date_from > date_to:
         raise BadUserInput(str(_("from must not be after to")))
+    warehouse_id = get_session(info).scalar(select(Warehouse.id).where(
+        Warehouse.code == warehouse_code))
+    if warehouse_id is not None:
+        require_scope(info, "warehouse", warehouse_id)
     report = accuracy.inventory_accuracy(get_session(info), warehouse_code=warehouse_code,
                                          date_from=date_from, date_to=date_to)
     if report is None:

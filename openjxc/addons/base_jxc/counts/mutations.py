@@ -9,13 +9,16 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry.types import Info
 
 from openjxc.core.i18n import _
 from openjxc.graphql import mutation
 from openjxc.graphql.payloads import run_posting, run_service
+from openjxc.graphql.scoping import require_scope
 
+from ..stock.models import Warehouse
 from . import services
 from .api import CountError, StockCount, StockCountScope
 from .models import StockCount as CountRow
@@ -23,6 +26,19 @@ from .models import StockCount as CountRow
 
 def _user(info: Info[Any, Any]) -> int | None:
     return getattr(getattr(info.context, "principal", None), "user_id", None)
+
+
+def _in_scope(info: Info[Any, Any], session: Session, *, warehouse_code: str | None = None,
+              number: str | None = None) -> None:
+    """A user limited to some warehouses counts only there (``FORBIDDEN`` before anything
+    about another warehouse's counts is said); an unknown warehouse or count is left for
+    the service to refuse."""
+    if warehouse_code is not None:
+        warehouse = session.scalar(select(Warehouse.id).where(Warehouse.code == warehouse_code))
+    else:
+        warehouse = session.scalar(select(CountRow.warehouse_id).where(CountRow.number == number))
+    if warehouse is not None:
+        require_scope(info, "warehouse", warehouse)
 
 
 def _encode(row: CountRow | None) -> int | None:
@@ -54,10 +70,14 @@ class StockCountStartPayload:
 
 def stock_count_start(info: Info[Any, Any], input: StockCountStartInput,
                       ) -> StockCountStartPayload:
-    row, errors = run_service(info, lambda s: services.start_count(
-        s, warehouse_code=input.warehouse_code, scope=input.scope.value,
-        location_codes=input.location_codes, category_codes=input.category_codes,
-        product_codes=input.product_codes, note=input.note, user_id=_user(info)), CountError)
+    def start(s: Session) -> CountRow:
+        _in_scope(info, s, warehouse_code=input.warehouse_code)
+        return services.start_count(
+            s, warehouse_code=input.warehouse_code, scope=input.scope.value,
+            location_codes=input.location_codes, category_codes=input.category_codes,
+            product_codes=input.product_codes, note=input.note, user_id=_user(info))
+
+    row, errors = run_service(info, start, CountError)
     return StockCountStartPayload(stock_count=StockCount.from_row(row) if row else None,
                                   errors=errors)
 
@@ -101,9 +121,13 @@ def stock_count_record(info: Info[Any, Any], input: StockCountRecordInput,
     entries = [services.CountEntry(location_code=e.location_code, code=e.code,
                                    batch_number=e.batch_number, quantity=e.quantity)
                for e in input.entries]
+    def record(s: Session) -> CountRow:
+        _in_scope(info, s, number=input.number)
+        return services.record_count(s, number=input.number, entries=entries,
+                                     mode=input.mode.value)
+
     row, errors = run_posting(
-        info, lambda s: services.record_count(s, number=input.number, entries=entries,
-                                              mode=input.mode.value),
+        info, record,
         CountError, scope="stockCountRecord", idempotency_key=input.idempotency_key,
         request=input, encode=_encode, decode=_decode)
     return StockCountRecordPayload(stock_count=StockCount.from_row(row) if row else None,
@@ -127,10 +151,13 @@ class StockCountPostPayload:
 
 
 def stock_count_post(info: Info[Any, Any], input: StockCountPostInput) -> StockCountPostPayload:
+    def post(s: Session) -> CountRow:
+        _in_scope(info, s, number=input.number)
+        return services.post_count(s, number=input.number,
+                                   zero_uncounted=input.zero_uncounted, user_id=_user(info))
+
     row, errors = run_posting(
-        info, lambda s: services.post_count(s, number=input.number,
-                                            zero_uncounted=input.zero_uncounted,
-                                            user_id=_user(info)),
+        info, post,
         CountError, scope="stockCountPost", idempotency_key=input.idempotency_key,
         request=input, encode=_encode, decode=_decode)
     return StockCountPostPayload(stock_count=StockCount.from_row(row) if row else None,
@@ -150,8 +177,11 @@ class StockCountCancelPayload:
 
 def stock_count_cancel(info: Info[Any, Any], input: StockCountCancelInput,
                        ) -> StockCountCancelPayload:
-    row, errors = run_service(info, lambda s: services.cancel_count(
-        s, number=input.number, user_id=_user(info)), CountError)
+    def cancel(s: Session) -> CountRow:
+        _in_scope(info, s, number=input.number)
+        return services.cancel_count(s, number=input.number, user_id=_user(info))
+
+    row, errors = run_service(info, cancel, CountError)
     return StockCountCancelPayload(stock_count=StockCount.from_row(row) if row else None,
                                    errors=errors)
 
