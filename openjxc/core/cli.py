@@ -245,10 +245,16 @@ def addons_command(as_json: bool, database: str | None) -> None:
 @click.option("--once", is_flag=True, help="Process what is due, then exit.")
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls.")
 @database_option
-def worker(once: bool, poll: float, database: str | None) -> None:
+@click.option("--tenants", "tenants_file", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Work for every tenant of this TOML file, in turn (instead of --database).")
+def worker(once: bool, poll: float, database: str | None, tenants_file: str | None) -> None:
     """Deliver after-commit events (outbox), evaluate alerts and run scheduled jobs."""
     import threading
 
+    if tenants_file is not None:
+        _work_for_tenants(tenants_file, once, poll)
+        return
     from openjxc.core.alerts import AlertScheduler
     from openjxc.core.jobs import JobScheduler
     from openjxc.core.migrate import check_up_to_date
@@ -280,6 +286,38 @@ def worker(once: bool, poll: float, database: str | None) -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
+
+
+def _work_for_tenants(path: str, once: bool, poll: float) -> None:
+    """``worker --tenants``: every tenant's outbox, alerts and jobs in this one process."""
+    import threading
+
+    from click.core import ParameterSource
+
+    from openjxc.core.tenants import TenantsWorker, close_all, load_tenants, open_tenants
+
+    if click.get_current_context().get_parameter_source("database") == (
+            ParameterSource.COMMANDLINE):
+        raise click.UsageError("give either --database or --tenants, not both")
+    envs = open_tenants(load_tenants(path))  # refuses a tenant that is missing or behind
+    try:
+        runner = TenantsWorker(envs)
+        if once:
+            passes = runner.run_once()
+            for done in passes:
+                click.echo(f"tenant {done.tenant}: "
+                           + (f"failed: {done.error}" if done.error else done.summary))
+            failed = [p.tenant for p in passes if p.error]
+            if failed:
+                raise click.ClickException(f"the pass failed for {', '.join(failed)}")
+            return
+        stop = threading.Event()
+        try:
+            runner.run_forever(stop, poll_interval=poll)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        close_all(envs.values())
 
 
 @cli.group()

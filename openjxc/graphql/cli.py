@@ -4,6 +4,7 @@ They live beside the app rather than in :mod:`openjxc.core.cli` because the kern
 import the GraphQL layer (arrows point down); :mod:`openjxc.__main__` adds them::
 
     openjxc serve --database postgresql://shop@db/shop --workers 4
+    openjxc serve --tenants tenants.toml --workers 4
     openjxc schema --edition pro > schema/pro.graphql
 """
 
@@ -22,6 +23,8 @@ from openjxc.core.env import Environment
 
 #: The import string uvicorn's workers use to build their own app (``--workers`` > 1).
 APP_FACTORY = "openjxc.graphql.app:app_factory"
+#: The same for ``serve --tenants``: the workers read the file ``OPENJXC_TENANTS_FILE`` names.
+TENANTS_APP_FACTORY = "openjxc.graphql.tenancy:tenants_app_factory"
 
 
 def add_commands(cli: click.Group) -> None:
@@ -39,7 +42,12 @@ def add_commands(cli: click.Group) -> None:
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @database_option
-def serve(host: str, port: int, workers: int, log_level: str, database: str | None) -> None:
+@click.option("--tenants", "tenants_file", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Serve the tenants of this TOML file, each chosen by host name "
+                   "(instead of --database).")
+def serve(host: str, port: int, workers: int, log_level: str, database: str | None,
+          tenants_file: str | None) -> None:
     """Serve the GraphQL API, subscriptions, health checks and PDF reports over HTTP.
 
     Refuses to start on a missing database or one whose migrations are behind.
@@ -48,6 +56,9 @@ def serve(host: str, port: int, workers: int, log_level: str, database: str | No
 
     from openjxc.graphql.app import create_app
 
+    if tenants_file is not None:
+        _serve_tenants(tenants_file, host, port, workers, log_level)
+        return
     url = normalize_url(database)
     settings = settings_for(database)
     require_existing_database(url)
@@ -65,6 +76,40 @@ def serve(host: str, port: int, workers: int, log_level: str, database: str | No
     env.database.dispose()
     os.environ["OPENJXC_DATABASE_URL"] = url
     uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)
+
+
+def _serve_tenants(path: str, host: str, port: int, workers: int, log_level: str) -> None:
+    """``serve --tenants``: every tenant of the file, chosen by the Host header."""
+    import uvicorn
+    from click.core import ParameterSource
+
+    from openjxc.core.tenants import TENANTS_FILE_VARIABLE, close_all, load_tenants, open_tenants
+    from openjxc.graphql.tenancy import serve_tenants
+
+    source = click.get_current_context().get_parameter_source("database")
+    if source == ParameterSource.COMMANDLINE:
+        raise click.UsageError("give either --database or --tenants, not both")
+    tenants = load_tenants(path)
+    # Refuses a tenant whose database is missing or behind; with several workers, each
+    # worker process builds the apps itself, so this one only checks the databases.
+    app = serve_tenants(tenants) if workers == 1 else None
+    envs = ({t.name: t.env for t in app.tenants.values()} if app is not None
+            else open_tenants(tenants))
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": log_level,
+        "ws_max_size": max(env.settings.max_body_bytes for env in envs.values())}
+    for spec in tenants.tenants:
+        names = envs[spec.name].addon_names
+        click.echo(f"tenant {spec.name}: {', '.join(spec.hosts)} -> "
+                   f"{', '.join(names) or 'kernel only'}", err=True)
+    click.echo(f"serving {len(envs)} tenants on http://{host}:{port}/graphql"
+               + (f" (default: {tenants.default})" if tenants.default else ""), err=True)
+    if app is not None:
+        uvicorn.run(app, **options)
+        return
+    close_all(envs.values())
+    os.environ[TENANTS_FILE_VARIABLE] = os.path.abspath(path)
+    uvicorn.run(TENANTS_APP_FACTORY, factory=True, workers=workers, **options)
 
 
 @click.command()
