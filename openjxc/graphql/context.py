@@ -269,7 +269,8 @@ async def authenticate_bearer(env: Environment, bearer: str | None,
 def locale_for(principal: SecurityPrincipal | None, accept_language: str | None,
                settings: Settings) -> str:
     """The user's own language, else the browser's, else the deployment's."""
-    return negotiate_locale(principal.locale if principal is not None else None,
+    chosen = principal is not None and principal.locale_chosen
+    return negotiate_locale(principal.locale if principal is not None and chosen else None,
                             accept_language, default=settings.default_locale)
 
 

@@ -316,6 +316,16 @@ def test_the_users_own_language_wins_over_the_browsers(client: TestClient,
     assert post(client, "{ locale }", **{"accept-language": "en"})["data"] == {"locale": "en"}
 
 
+def test_a_user_without_a_language_of_their_own_gets_the_browsers(
+        client: TestClient, env: Environment) -> None:
+    someone = add_user(env, "carol")  # no locale of their own
+    assert post(client, "{ locale }", someone, **{"accept-language": "en-US"})["data"] == {
+        "locale": "en"}
+    assert post(client, "{ locale }", someone, **{"accept-language": "zh-CN"})["data"] == {
+        "locale": "zh_CN"}
+    assert post(client, "{ locale }", someone)["data"] == {"locale": "zh_CN"}  # the default
+
+
 @pytest.mark.anyio
 async def test_a_factory_app_resolves_its_environment_on_first_use(env: Environment) -> None:
     made: list[Environment] = []

@@ -78,6 +78,9 @@ class Principal:
     permissions: frozenset[str]
     scopes: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
     locale: str = "zh_CN"
+    #: Whether ``locale`` is the user's own choice; when not (the deployment's default
+    #: stands in), a request's Accept-Language may choose instead.
+    locale_chosen: bool = True
     via: Via = "token"
     #: The id of the token or API key row used, e.g. to revoke the current session.
     credential_id: int | None = None
@@ -300,6 +303,7 @@ def _principal(session: Session, env: Environment, found: _Credential) -> Princi
         permissions=frozenset(permissions),
         scopes={kind: frozenset(values) for kind, values in scopes.items()},
         locale=found.locale or env.settings.default_locale,
+        locale_chosen=bool(found.locale),
         via=found.via,
         credential_id=found.id,
         expires_at=found.expires_at,
