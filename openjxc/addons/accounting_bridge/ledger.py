@@ -3,8 +3,9 @@
 A voucher balances (Σ debit = Σ credit, each line on one side only) or is refused; it is
 numbered ``记-0001`` within its month from a per-month sequence row taken in the posting
 transaction (a rolled-back posting leaves no gap); it is never changed — a correction is a
-red voucher with the same lines negated; nothing posts into a closed month.  Balances per
-account and month are kept in the same transaction.
+red voucher with the same lines negated; nothing posts into a closed month, nor before
+the month the book opens (a posting waits for a close or an opening in flight:
+:func:`hold_postings`).  Balances per account and month are kept in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from openjxc.addons.depreciation import settings as depreciation_settings
@@ -75,9 +76,24 @@ def is_closed(session: Session, day: date) -> bool:
         AccountingPeriod.period == month_start(day))))
 
 
+def _lock_numbers(session: Session, mode: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {VoucherSequence.__tablename__} IN {mode} MODE"))
+
+
+def hold_postings(session: Session) -> None:
+    """Wait for the postings in flight and keep new ones waiting until this transaction
+    ends, so that opening the book or closing a month judges every voucher (PostgreSQL: a
+    lock on the voucher numbers' table that a posting takes before :func:`refuse_closed`
+    reads; SQLite serialises writers with ``BEGIN IMMEDIATE``)."""
+    _lock_numbers(session, "SHARE ROW EXCLUSIVE")
+
+
 def refuse_closed(session: Session, day: date, at: str = "date") -> None:
     """Refuse ``day`` when its month is closed or lies before the month the book opens
-    (its opening balances stand for everything before): one statement."""
+    (its opening balances stand for everything before): one statement, read after any
+    close or opening in flight has committed (:func:`hold_postings`)."""
+    _lock_numbers(session, "ROW EXCLUSIVE")
     month = month_start(day)
     closed, opens_on = session.execute(select(
         select(AccountingPeriod.closed).where(AccountingPeriod.period == month)
@@ -98,6 +114,7 @@ def refuse_closed(session: Session, day: date, at: str = "date") -> None:
 def close_period(session: Session, period: date, *, user_id: int | None = None,
                  ) -> AccountingPeriod:
     """Close a month of the ledger and of depreciation: nothing posts into it any more."""
+    hold_postings(session)  # a posting in flight is in the month before it closes
     row = period_row(session, period)
     session.refresh(row, with_for_update=True)  # a close racing a reopen waits for it
     if row.closed:

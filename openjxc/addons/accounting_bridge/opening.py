@@ -39,7 +39,7 @@ from openjxc.core.i18n import _
 from openjxc.core.validation import LIMITS, check_text
 
 from .books import book
-from .ledger import CENT, ZERO, _keep_balances, month_before, month_start
+from .ledger import CENT, ZERO, _keep_balances, hold_postings, month_before, month_start
 from .models import (
     CUSTOMER,
     DEPARTMENT,
@@ -200,6 +200,9 @@ def set_opening_balances(session: Session, first_month: date, lines: list[Openin
                 "The opening balances do not balance: debits {debit}, credits {credit} "
                 "(difference {difference})"), field="lines", debit=str(debit),
                 credit=str(credit), difference=str(debit - credit)))
+    # The vouchers in flight are committed before the earliest is read, and none posts
+    # until the book has opened (it would not see where the book opens).
+    hold_postings(session)
     # One set at a time: the book's row is locked before the set it replaces is read (two
     # sets at once would each subtract the old set and add theirs — twice the balances).
     current = book(session)

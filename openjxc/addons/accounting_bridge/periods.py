@@ -10,7 +10,8 @@ it once more closes both.
 
 The period rows from the month on are locked (``FOR UPDATE`` on PostgreSQL; SQLite
 serialises writers with ``BEGIN IMMEDIATE``), so a reopen racing a close or another reopen
-waits for it and then judges what it committed.
+waits for it and then judges what it committed; so are depreciation's periods (a lock on
+their table), so a later depreciation month closed meanwhile is seen too.
 
 A month whose vouchers were already exported may be reopened: the vouchers posted into
 it afterwards (a red reversal included) are in the next ``new`` export, and a ``period``
@@ -30,6 +31,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from openjxc.addons.depreciation import settings as depreciation_settings
@@ -112,9 +114,12 @@ def reopen_period(session: Session, period: date, reason: str | None, *,
         raise ValidationFailed(FieldError(
             "LATER_PERIOD_CLOSED", _("Reopen {later} first: a later period is closed"),
             field="period", later=f"{later[-1]:%Y-%m}"))
+    # Depreciation closes its months on its own too: one closing (or reopening) while this
+    # runs is committed before its months are read, and none starts until this ends.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sql(f"LOCK TABLE {DepreciationPeriod.__tablename__} "
+                            "IN SHARE ROW EXCLUSIVE MODE"))
     depreciation = depreciation_settings.is_closed(session, month)
-    # Read locked like the ledger's rows; depreciation's own close of a later month takes
-    # no ledger lock, so one committed while this runs is not seen (a narrow window).
     later_run = session.scalar(
         select(DepreciationPeriod.period)
         .where(DepreciationPeriod.period > month, DepreciationPeriod.closed.is_(True))
