@@ -14,6 +14,7 @@ strawberry refuses, a PDF that cannot be printed).  Both are re-exported by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -21,8 +22,9 @@ from starlette.responses import JSONResponse, Response
 from strawberry.extensions import MaskErrors
 
 from openjxc.core.errors import BootError, ConfigError, MigrationError, OpenJXCError
-from openjxc.core.i18n import KernelMessages
+from openjxc.core.i18n import KernelMessages, LazyString, _
 from openjxc.graphql.context import INTERNAL_SERVER_ERROR, internal_error, log
+from openjxc.graphql.scalars import ScalarInputError
 
 #: Errors of the server's own making: never shown to a client, whatever their class says.
 _SERVER_FAULTS = (BootError, ConfigError, MigrationError)
@@ -57,6 +59,40 @@ def _code_for(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
 
 
+#: graphql-core's words for a variable's value a scalar refused: the variable and where in it.
+_VARIABLE = re.compile(r"^Variable '\$(?P<name>\w+)' has invalid value(?: at (?P<at>[^:]+))?:")
+_VARIABLE_AT = _("Variable ${name}, at {at}: {detail}")
+_VARIABLE_ONLY = _("Variable ${name}: {detail}")
+
+
+def _scalar_refusal(error: GraphQLError) -> ScalarInputError | None:
+    cause: BaseException | None = error.original_error
+    for _depth in range(3):
+        if isinstance(cause, ScalarInputError):
+            return cause
+        cause = getattr(cause, "original_error", None)
+    return None
+
+
+def localise_scalar_refusal(error: GraphQLError, locale: str | None) -> None:
+    """A value a scalar refused (``"1e400"`` as a Decimal, ``"2026-02-30"`` as a Date),
+    said in the reader's language: which variable, where in it, and why."""
+    refusal = _scalar_refusal(error)
+    if refusal is None:
+        return
+    detail = refusal.message.resolve(locale)
+    found = _VARIABLE.match(error.message)
+    if found is None:
+        error.message = detail  # a literal in the query: its location is in ``locations``
+    elif found["at"]:
+        error.message = LazyString(_VARIABLE_AT.msgid, {
+            "name": found["name"], "at": found["at"].lstrip("."), "detail": detail,
+        }).resolve(locale)
+    else:
+        error.message = LazyString(_VARIABLE_ONLY.msgid, {
+            "name": found["name"], "detail": detail}).resolve(locale)
+
+
 class ErrorMasking(MaskErrors):
     """Masks unexpected errors (see :func:`is_expected`) and gives every error a code.
 
@@ -76,6 +112,7 @@ class ErrorMasking(MaskErrors):
                 continue
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": _code_for(error)}
+            localise_scalar_refusal(error, getattr(context, "locale", None))
             processed.append(error)
         return processed
 

@@ -13,6 +13,10 @@ since the kernel stores UTC and SQLite returns datetimes without a zone.
 
 Addons annotate with the plain Python types (``Decimal``, ``date``, ``datetime``); the
 kernel maps them through :data:`SCALAR_MAP`.
+
+A value refused raises :class:`ScalarInputError`, which carries its message for
+translation: :class:`~openjxc.graphql.masking.ErrorMasking` words it in the reader's
+language (a form may show it as it is).
 """
 
 from __future__ import annotations
@@ -24,10 +28,25 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from openjxc.core.i18n import LazyString, _
+
 #: Values beyond these are refused: no amount needs them, and ``1E+999999`` written out
 #: in full would be a megabyte-long string.
 MAX_INTEGER_DIGITS = 28
 MAX_FRACTION_DIGITS = 12
+
+
+class ScalarInputError(ValueError):
+    """An input value a scalar refuses; ``message`` is translated for the reader, the
+    exception's own text (graphql-core's, the log's) is English."""
+
+    def __init__(self, message: LazyString) -> None:
+        super().__init__(message.resolve("en"))
+        self.message = message
+
+
+def _shown(value: str) -> str:
+    return repr(value[:40] + "…" if len(value) > 40 else value)
 
 
 def serialize_decimal(value: Any) -> str:
@@ -43,30 +62,34 @@ def serialize_decimal(value: Any) -> str:
 
 def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("Decimal expects a string such as \"1280.00\", not a boolean")
+        raise ScalarInputError(_("A number is expected as a string such as \"1280.00\", "
+                                 "not true or false"))
     if isinstance(value, float):
-        raise ValueError(f"Decimal expects a string such as \"{value}\" or an integer, "
-                         f"not a float: floats lose precision")
+        raise ScalarInputError(_("Send the number {value} as a string (\"{value}\"): "
+                                 "a floating-point number is not exact", value=value))
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
         if not value.isascii():
             # Python reads "１２" (full-width) or "١٢" as 12: a client sending them has a
             # bug or an input method in the way, and should hear so.
-            raise ValueError(f"{value[:40]!r} is not a decimal number: use the digits 0-9")
+            raise ScalarInputError(_("{value} is not a number: use the digits 0-9",
+                                     value=_shown(value)))
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
+            raise ScalarInputError(_("{value} is not a number",
+                                     value=_shown(value))) from None
     else:
-        raise ValueError(f"Decimal expects a string or an integer, not {type(value).__name__}")
+        raise ScalarInputError(_("A number is expected as a string such as \"1280.00\""))
     if not result.is_finite():
-        raise ValueError(f"{value!r} is not a finite decimal number")
+        raise ScalarInputError(_("{value} is not a finite number", value=_shown(str(value))))
     exponent = result.as_tuple().exponent
     assert isinstance(exponent, int)  # finite, so never 'n'/'N'/'F'
     if result.adjusted() >= MAX_INTEGER_DIGITS or -exponent > MAX_FRACTION_DIGITS:
-        raise ValueError(f"{value!r} has more than {MAX_INTEGER_DIGITS} integer or "
-                         f"{MAX_FRACTION_DIGITS} fraction digits")
+        raise ScalarInputError(_("{value} has more than {integer} digits before or {fraction} "
+                                 "after the decimal point", value=_shown(str(value)),
+                                 integer=MAX_INTEGER_DIGITS, fraction=MAX_FRACTION_DIGITS))
     return result
 
 
@@ -80,19 +103,22 @@ def serialize_datetime(value: Any) -> str:
 
 def parse_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, str):
-        raise ValueError("DateTime expects an ISO 8601 string such as "
-                         "\"2024-05-01T08:00:00Z\"")
+        raise ScalarInputError(_("A date and time is expected as a string such as "
+                                 "\"2024-05-01T08:00:00+08:00\""))
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
+        raise ScalarInputError(_("{value} is not a date and time such as "
+                                 "\"2024-05-01T08:00:00+08:00\"", value=_shown(value))) from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset; send \"{value}Z\" for UTC or "
-                         f"\"{value}+08:00\" for China time")
+        raise ScalarInputError(_("{value} has no UTC offset: send \"{raw}+08:00\" for China "
+                                 "time or \"{raw}Z\" for UTC", value=_shown(value),
+                                 raw=value[:40]))
     try:
         return parsed.astimezone(dt.UTC)
     except OverflowError:
-        raise ValueError(f"{value!r} is out of the supported range") from None
+        raise ScalarInputError(_("{value} is out of the supported range",
+                                 value=_shown(value))) from None
 
 
 def serialize_date(value: Any) -> str:
@@ -104,11 +130,12 @@ def serialize_date(value: Any) -> str:
 
 def parse_date(value: Any) -> dt.date:
     if not isinstance(value, str):
-        raise ValueError("Date expects an ISO 8601 string such as \"2024-05-01\"")
+        raise ScalarInputError(_("A date is expected as a string such as \"2024-05-01\""))
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+        raise ScalarInputError(_("{value} is not a date such as \"2024-05-01\"",
+                                 value=_shown(value))) from None
 
 
 DecimalScalar: ScalarDefinition = strawberry.scalar(

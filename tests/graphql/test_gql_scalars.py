@@ -52,9 +52,9 @@ def test_decimals_travel_as_strings(sent: Any, returned: str) -> None:
 
 
 @pytest.mark.parametrize(("sent", "reason"), [
-    (1280.1, "not a float"), (True, "not a boolean"), ("NaN", "not a finite"),
-    ("Infinity", "not a finite"), ("12,50", "not a decimal number"),
-    ("1E+99", "more than 28 integer"), ("0.0000000000001", "fraction digits"),
+    (1280.1, "floating-point number is not exact"), (True, "not true or false"),
+    ("NaN", "not a finite"), ("Infinity", "not a finite"), ("12,50", "'12,50' is not a number"),
+    ("1E+99", "more than 28 digits before"), ("0.0000000000001", "or 12 after the decimal"),
 ])
 def test_decimals_refuse_what_is_not_exact(sent: Any, reason: str) -> None:
     result = run("query($v: Decimal!) { echoDecimal(value: $v) }", v=sent)
@@ -64,7 +64,7 @@ def test_decimals_refuse_what_is_not_exact(sent: Any, reason: str) -> None:
 
 def test_a_float_literal_is_refused_too() -> None:
     result = run("{ echoDecimal(value: 12.5) }")
-    assert result.errors and "not a float" in result.errors[0].message
+    assert result.errors and "not exact" in result.errors[0].message
     assert run('{ echoDecimal(value: "12.5") }').data == {"echoDecimal": "12.5"}
 
 
@@ -98,7 +98,32 @@ def test_a_datetime_without_offset_is_refused() -> None:
 def test_dates_are_iso() -> None:
     assert run('{ echoDate(value: "2024-05-01") }').data == {"echoDate": "2024-05-01"}
     refused = run('{ echoDate(value: "01/05/2024") }')
-    assert refused.errors and "is not an ISO 8601 date" in refused.errors[0].message
+    assert refused.errors and "is not a date such as" in refused.errors[0].message
+
+
+@pytest.mark.parametrize(("locale", "in_variable", "in_literal"), [
+    ("zh_CN", "变量 $input 的 lines[1].quantity：'x' 不是数字",
+     "'2026-02-30' 不是有效的日期（格式如 \"2024-05-01\"）"),
+    ("en", "Variable $input, at lines[1].quantity: 'x' is not a number",
+     "'2026-02-30' is not a date such as \"2024-05-01\""),
+])
+def test_a_refused_value_is_said_in_the_readers_language(
+        locale: str, in_variable: str, in_literal: str) -> None:
+    from graphql import GraphQLError
+
+    from openjxc.core.i18n import _
+    from openjxc.graphql.masking import localise_scalar_refusal
+    from openjxc.graphql.scalars import ScalarInputError
+
+    variable = GraphQLError("Variable '$input' has invalid value at .lines[1].quantity: "
+                            "Expected value of type 'Decimal', but encountered error …",
+                            original_error=GraphQLError("…", original_error=ScalarInputError(
+                                _("{value} is not a number", value="'x'"))))
+    literal = GraphQLError("Expected value of type 'Date' …", original_error=ScalarInputError(
+        _("{value} is not a date such as \"2024-05-01\"", value="'2026-02-30'")))
+    for error in (variable, literal):
+        localise_scalar_refusal(error, locale)
+    assert (variable.message, literal.message) == (in_variable, in_literal)
 
 
 @pytest.mark.parametrize("value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])

@@ -269,6 +269,18 @@ def test_values_that_are_no_decimal_are_refused_before_anything_runs(
         assert_no_leak(payload)
 
 
+@pytest.mark.parametrize(("user", "expected"), [
+    ("admin.zh", "变量 $d：'1e400' 的整数部分超过 28 位或小数部分超过 12 位"),
+    ("admin.en", "Variable $d: '1e400' has more than 28 digits before or 12 after the "
+                 "decimal point"),
+])
+def test_a_value_no_scalar_reads_is_explained_in_the_readers_language(
+        shop: Shop, unchanged: None, user: str, expected: str) -> None:
+    payload = shop.api(user).execute(TRANSFER, {"d": "1e400"})
+    _scalar_refused(payload)
+    assert [e["message"] for e in payload["errors"]] == [expected]
+
+
 @pytest.mark.parametrize("user", ["admin.en", "admin.zh"])
 def test_amounts_out_of_a_fields_range_are_refused_in_the_payload(
         shop: Shop, unchanged: None, user: str) -> None:
