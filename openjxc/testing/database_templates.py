@@ -31,7 +31,6 @@ Rules that keep a copy honest:
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import os
 import shutil
@@ -48,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from openjxc.core.env import Environment
 from openjxc.core.migrate import create_database, version_locations
+from openjxc.testing import pg_pool
 
 #: ``OPENJXC_TEST_TEMPLATES=0`` (or false/no/off) migrates every test database for real.
 ENABLED = os.environ.get("OPENJXC_TEST_TEMPLATES", "1").strip().lower() not in {
@@ -95,9 +95,10 @@ class TemplateCache:
         if os.getpid() != self._pid:  # a forked child must not drop its parent's templates
             return
         with self._lock:
-            for template in self._templates.values():
-                if template.backend == "postgresql":
-                    _drop_pg(template.admin_conninfo, template.location)
+            on_pg = [t for t in self._templates.values() if t.backend == "postgresql"]
+            for admin in {t.admin_conninfo for t in on_pg}:  # at once: shared checkpoints
+                pg_pool.drop_databases(admin, [t.location for t in on_pg
+                                               if t.admin_conninfo == admin])
             self._templates.clear()
             if self._sqlite_dir is not None:
                 shutil.rmtree(self._sqlite_dir, ignore_errors=True)
@@ -207,7 +208,12 @@ def _pg_name(env: Environment) -> str:
 
 def _pg_admin_conninfo(env: Environment) -> str:
     """The same server and user as ``env``'s database, in its ``postgres`` database."""
-    url = make_url(env.database.url).set(drivername="postgresql", database="postgres")
+    return _pg_admin_conninfo_of(env.database.url)
+
+
+def _pg_admin_conninfo_of(database_url: str) -> str:
+    """The same server and user as ``database_url``, in its ``postgres`` database."""
+    url = make_url(database_url).set(drivername="postgresql", database="postgres")
     return url.render_as_string(hide_password=False)
 
 
@@ -223,16 +229,17 @@ def _pg_execute(conninfo: str, statement: str, *names: str) -> None:
 
 def _copy_pg(template: Template, env: Environment) -> None:
     """Replace the empty database by a copy of the template (same name, same owner)."""
-    name = _pg_name(env)
-    _pg_execute(template.admin_conninfo, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    copy_pg(template, _pg_name(env))
+
+
+def copy_pg(template: Template, name: str) -> None:
+    """Replace empty PostgreSQL database ``name`` by a copy of ``template``: the empty one
+    is renamed away and reused (see :mod:`openjxc.testing.pg_pool`) — dropped only when
+    that fails, as a drop costs a checkpoint."""
+    if not pg_pool.rename_away(template.admin_conninfo, name):
+        _pg_execute(template.admin_conninfo, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
     _pg_execute(template.admin_conninfo, "CREATE DATABASE {} TEMPLATE {}", name,
                 template.location)
-
-
-def _drop_pg(conninfo: str, name: str) -> None:
-    # At exit the server may be gone already: then there is nothing left to tidy.
-    with contextlib.suppress(Exception):
-        _pg_execute(conninfo, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 _COPY: dict[str, Callable[[Template, Environment], None]] = {

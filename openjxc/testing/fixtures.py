@@ -9,6 +9,11 @@ The databases handed out are empty.  A test that needs one at head calls
 :func:`create_test_database` (``create_database`` from a per-session template of the same
 addon set: milliseconds instead of seconds, see :mod:`openjxc.testing.database_templates`);
 tests of migrations themselves call ``openjxc.core.migrate.create_database``.
+
+A test that needs an edition's demo (what ``openjxc demo`` makes) calls
+:func:`create_test_demo` on an empty database, or takes the :func:`demo_database` fixture: the
+demo is loaded once per test run, edition and backend, and copied (shared by all xdist
+workers, see :mod:`openjxc.testing.demo_templates`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +33,7 @@ if TYPE_CHECKING:
     from openjxc.core.env import Environment
 
 __all__ = ["BACKENDS", "DatabaseFactory", "create_pg_database", "create_test_database",
-           "drop_pg_database", "pg_url"]
+           "create_test_demo", "drop_pg_database", "pg_url"]
 
 PG_ADMIN_URL = os.environ.get("OPENJXC_TEST_PG_URL",
                               "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -72,7 +77,11 @@ def drop_pg_database(name: str) -> None:
 
 
 class DatabaseFactory:
-    """Hands out fresh, empty databases of one backend and removes them afterwards."""
+    """Hands out fresh, empty databases of one backend and removes them afterwards.
+
+    PostgreSQL databases are emptied and reused by the next factory of the process rather
+    than dropped (a drop costs a server-wide checkpoint; see :mod:`openjxc.testing.pg_pool`).
+    """
 
     def __init__(self, backend: str, tmp_path: Path) -> None:
         self.backend = backend
@@ -82,13 +91,18 @@ class DatabaseFactory:
     def new(self) -> str:
         if self.backend == "sqlite":
             return f"sqlite:///{self.tmp_path / f'db_{uuid.uuid4().hex[:8]}.sqlite'}"
-        name = create_pg_database()
+        from openjxc.testing import pg_pool
+
+        name = pg_pool.take(_pg_conninfo()) or create_pg_database()
         self._pg.append(name)
         return pg_url(name)
 
     def cleanup(self) -> None:
+        from openjxc.testing import pg_pool
+
         for name in self._pg:
-            drop_pg_database(name)
+            pg_pool.give_back(_pg_conninfo(), name)
+        self._pg.clear()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -125,8 +139,46 @@ def create_test_database(env: Environment) -> None:
     create(env)
 
 
+def create_test_demo(url: str, edition: str = "enterprise", extra: Iterable[str] = ()) -> None:
+    """``create_demo(url, edition=edition, extra=extra)`` on an empty database, copied from
+    this test run's template of the same demo (see :mod:`openjxc.testing.demo_templates`)."""
+    from openjxc.testing.demo_templates import create_test_demo as create
+
+    create(url, edition, extra)
+
+
+@pytest.fixture
+def demo_database(databases: DatabaseFactory) -> Callable[..., str]:
+    """``demo_database(edition="enterprise", extra=())``: the URL of a fresh database on
+    this test's backend holding that edition's demo (what ``openjxc demo`` makes), copied
+    from the run's template."""
+
+    def make(edition: str = "enterprise", extra: Iterable[str] = ()) -> str:
+        url = databases.new()
+        create_test_demo(url, edition, extra)
+        return url
+
+    return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process starts the test run its xdist workers share demo templates in."""
+    if not hasattr(config, "workerinput"):
+        from openjxc.testing.runs import start_run
+
+        start_run()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Drop the migrated templates this process made (see :func:`create_test_database`)."""
+    """Drop the migrated templates this process made (see :func:`create_test_database`),
+    and in the main process the run's demo templates (see :func:`create_test_demo`)."""
     templates = sys.modules.get("openjxc.testing.database_templates")
     if templates is not None:
         templates.drop_templates()
+    pool = sys.modules.get("openjxc.testing.pg_pool")
+    if pool is not None:
+        pool.drop_pool()
+    if not hasattr(session.config, "workerinput"):
+        from openjxc.testing.runs import end_run
+
+        end_run()

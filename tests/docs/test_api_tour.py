@@ -28,9 +28,10 @@ from typing import Any
 import httpx
 import pytest
 
-from openjxc.core.demo import DEMO_USER, create_demo
+from openjxc.core.demo import DEMO_USER
 from openjxc.core.env import Environment
 from openjxc.core.security.principal import authenticate
+from openjxc.testing.fixtures import create_test_demo
 from openjxc.testing.graphql import GraphQLTester
 
 TOUR = Path(__file__).resolve().parents[2] / "docs" / "api-tour.md"
@@ -106,7 +107,7 @@ def test_the_doc_follows_its_own_conventions() -> None:
 
 
 def test_every_step_of_the_tour_runs(database_url: str) -> None:
-    create_demo(database_url, edition="basic")
+    create_test_demo(database_url, "basic")  # a copy of what create_demo makes
     env = Environment.open(database_url)
     try:
         api = GraphQLTester(env).anonymous()
@@ -175,7 +176,7 @@ def free_port() -> int:
 
 
 def test_the_curl_examples_run_as_written(database_url: str, tmp_path: Path) -> None:
-    create_demo(database_url, edition="enterprise")  # what `make demo` serves
+    create_test_demo(database_url, "enterprise")  # what `make demo` serves
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "openjxc", "serve", "--port", str(port),

@@ -15,7 +15,8 @@ dealer's data gets ``openjxc install depreciation accounting_bridge``, and
   ledger agrees with the business: stock accounts = stock valuation, 应收账款/应付账款 =
   partners' balances, 固定资产/累计折旧 = the asset cards.
 
-The demo takes a while to load: one test per backend.
+The demo takes a while to load: one test per backend, on a copy of the run's Pro demo
+(:func:`create_test_demo`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -45,7 +47,7 @@ from openjxc.addons.depreciation.runs import run_depreciation
 from openjxc.addons.depreciation.schedule import add_months
 from openjxc.core.env import Environment
 from openjxc.core.migrate import install_addons
-from openjxc.testing.fixtures import create_test_database
+from openjxc.testing.fixtures import create_test_demo
 from openjxc.testing.graphql import GraphQLTester
 
 D = Decimal
@@ -61,12 +63,11 @@ TRIAL = """query($p: String!) { trialBalance(period: $p) {
   accountCode level opening debit credit closing } }"""
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_a_pro_demo_database_upgrades_to_enterprise(database_url: str) -> None:
+    create_test_demo(database_url, "pro")  # what `openjxc demo --edition pro` makes
     pro = Environment.for_edition("pro", database_url=database_url)
-    create_test_database(pro)
     try:
-        with pro.unit_of_work() as session:  # what `openjxc demo --edition pro` loads
-            pro.contributions("load_demo_data", session=session, env=pro)
         before = pro_tables(pro)
         assert before["jxc_stock_move"][0] > 0 and before["jxc_invoice"][0] > 0
 

@@ -13,7 +13,8 @@ comes along — and
   from a technician's van, is free; a warranty extension is billed through base_jxc's
   invoicing; the device archive shows the old sale next to the new service order.
 
-The demo takes a while to load: one test per backend.
+The demo takes a while to load: one test per backend, on a copy of the run's basic demo
+(:func:`create_test_demo`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from openjxc.addons.service_orders.settings import set_technician
 from openjxc.core.env import Environment
 from openjxc.core.migrate import install_addons
 from openjxc.core.security import create_user
-from openjxc.testing.fixtures import create_test_database
+from openjxc.testing.fixtures import create_test_demo
 from openjxc.testing.graphql import GraphQLTester
 
 D = Decimal
@@ -69,11 +70,9 @@ ARCHIVE = """query($n: String!, $p: String) { serialNumber(number: $n, productCo
 
 
 def test_a_basic_demo_database_upgrades_to_pro(database_url: str) -> None:
+    create_test_demo(database_url, "basic")  # what `openjxc demo --edition basic` makes
     basic = Environment.for_edition("basic", database_url=database_url)
-    create_test_database(basic)
     try:
-        with basic.unit_of_work() as session:  # what `openjxc demo --edition basic` loads
-            basic.contributions("load_demo_data", session=session, env=basic)
         before = base_tables(basic)
         assert before["jxc_serial"][0] > 0 and before["jxc_stock_move"][0] > 0
 

@@ -46,6 +46,7 @@ def openjxc(*args: str) -> click.testing.Result:
     return CliRunner().invoke(group, list(args))
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_a_generated_addon_installs_and_passes_its_own_tests(tmp_path: Path) -> None:
     result = openjxc("addon", "new", "fire_guard", "--path", str(tmp_path / "src"),
                      "--depends", "base_jxc", "--prefix", "fg", "--summary",

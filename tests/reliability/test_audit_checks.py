@@ -2,8 +2,8 @@
 and each check catches a violation written into it with raw SQL (as a crash, a bad restore
 or a hand edit would), on SQLite and PostgreSQL.
 
-The demo is loaded once per backend; each injection runs in a transaction that is rolled
-back, so the demo stays clean for the next test.
+The demo is copied once per backend from the run's template; each injection runs in a
+transaction that is rolled back, so the demo stays clean for the next test.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from openjxc.core.checks import REPORT_LIMIT, Check, Violation, collect_checks, 
 from openjxc.core.cli import cli
 from openjxc.core.env import Environment
 from openjxc.core.errors import BootError
-from openjxc.testing.fixtures import BACKENDS, DatabaseFactory, create_test_database
+from openjxc.testing.fixtures import BACKENDS, DatabaseFactory, create_test_demo
 
 ALL_CHECKS = {"stock.balances", "stock.negative", "stock.serial_places", "stock.serial_counts",
               "stock.valuation", "purchase.receipts", "sales.deliveries",
@@ -45,11 +45,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
          ) -> Iterator[Demo]:
     databases = DatabaseFactory(request.param, tmp_path_factory.mktemp("audit"))
     url = databases.new()
+    create_test_demo(url, "enterprise")
     env = Environment.for_edition("enterprise", database_url=url)
-    create_test_database(env)
-    with env.unit_of_work() as session:
-        for owner in env.plugins:
-            env.contributions("load_demo_data", only=[owner], session=session, env=env)
     yield Demo(env, url)
     env.database.dispose()
     databases.cleanup()

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import pytest
 import schemathesis
@@ -32,7 +33,7 @@ from openjxc.core.env import Environment
 from openjxc.core.security import create_token, create_user, passwords
 from openjxc.graphql import build_schema, relay
 from openjxc.graphql.app import create_app
-from openjxc.testing.fixtures import create_test_database
+from openjxc.testing.fixtures import create_test_database, create_test_demo
 
 EDITIONS = ("basic", "pro", "enterprise")
 #: Generated documents per root field: the PostgreSQL run is the reduced one (and fuzzes the
@@ -81,6 +82,9 @@ def _node_types(raw: dict[str, Any]) -> list[str]:
 
 # -- the shop under test ---------------------------------------------------------------------
 
+REAL_HASHER = passwords.HASHER
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with toy parameters: the fuzzing is about the API, not the hash's cost."""
@@ -89,12 +93,11 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def demo_shop(edition: str, database_url: str) -> Environment:
-    """The edition at head with every addon's demo data and an admin."""
+    """The edition's demo (a copy of the run's, see :func:`create_test_demo`) and an admin."""
+    with mock.patch.object(passwords, "HASHER", REAL_HASHER):  # the demo as `openjxc demo`
+        create_test_demo(database_url, edition)                # makes it, whoever loads it
     env = Environment.for_edition(edition, database_url=database_url)
-    create_test_database(env)
     with env.unit_of_work() as session:
-        for owner in [n for n in env.plugins if hasattr(env.plugins[n], "load_demo_data")]:
-            env.contributions("load_demo_data", only=[owner], session=session, env=env)
         create_user(session, env, ADMIN, PASSWORD, roles=["admin"])
     return env
 
@@ -225,6 +228,7 @@ def _root_fields(edition: str) -> set[str]:
             if root is not None for name in root.fields}
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_no_root_field_answers_an_internal_server_error(
         edition: str, backend: str, database_url: str, trace_log: TraceLog) -> None:

@@ -15,9 +15,9 @@ from openjxc.addons.base_jxc.catalog.services import (
     create_product,
 )
 from openjxc.core.cli import cli
-from openjxc.core.demo import create_demo
 from openjxc.core.env import Environment
 from openjxc.core.migrate import check_up_to_date
+from openjxc.testing.fixtures import create_test_demo
 
 #: What the kernel itself records about an install: the addon and its role.
 KERNEL_RECORDS = {"core_addon", "core_role", "core_role_permission"}
@@ -39,7 +39,7 @@ def _mentions(rows: set[tuple[str, ...]], word: str) -> bool:
 
 
 def test_install_into_a_basic_database_in_use(database_url: str) -> None:
-    create_demo(database_url, edition="basic")
+    create_test_demo(database_url, "basic")  # `openjxc demo --edition basic`, copied
     basic = Environment.open(database_url)
     with basic.unit_of_work() as session:
         create_category(session, code="FB", name="防爆电机")

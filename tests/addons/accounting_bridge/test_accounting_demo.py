@@ -7,7 +7,8 @@ with the owners' capital in the bank and nothing else (no double counting), and 
   cost of the assets kept, 累计折旧 = their posted depreciation;
 * the export codes the demo remembers are there.
 
-The demo takes a while to load: one test per backend.
+The demo takes a while to load: one test per backend, on a copy of the run's enterprise
+demo (:func:`create_test_demo`).
 """
 
 from __future__ import annotations
@@ -25,18 +26,16 @@ from openjxc.addons.base_jxc.stock.posting import business_today
 from openjxc.addons.base_jxc.stock.queries import stock_as_of
 from openjxc.addons.depreciation.models import ACTIVE, BOOK, Asset, DepreciationLine
 from openjxc.core.env import Environment
-from openjxc.testing.fixtures import create_test_database
+from openjxc.testing.fixtures import create_test_demo
 
 D = Decimal
 STOCK_KINDS = ("internal", "transit", "quarantine")
 
 
 def test_the_enterprise_demo_keeps_a_consistent_ledger(database_url: str) -> None:
+    create_test_demo(database_url, "enterprise")  # what `openjxc demo` makes
     env = Environment.for_edition("enterprise", database_url=database_url)
-    create_test_database(env)
     try:
-        with env.unit_of_work() as session:  # what `openjxc demo` loads, in addon order
-            env.contributions("load_demo_data", session=session, env=env)
         with env.unit_of_work(readonly=True) as session:
             _opens_with_capital_only(session)
             _reports_balance(session)

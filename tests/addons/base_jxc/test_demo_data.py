@@ -2,7 +2,8 @@
 and the last weeks' trading — orders in every state, money owed both ways, and figures
 the analysis and planning queries can show.
 
-The demo is loaded once per backend (it takes a while) and read by both tests.
+The basic demo (``openjxc demo --edition basic``) is copied from the test run's template
+once per backend (loading it takes a while) and read by both tests.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import BomLine, KitComponent, Product, ProductRelation
-from openjxc.addons.base_jxc.demo import load
 from openjxc.addons.base_jxc.invoicing.models import Invoice, Payment
 from openjxc.addons.base_jxc.partners.credit_code import is_valid
 from openjxc.addons.base_jxc.partners.models import Partner
@@ -44,7 +44,7 @@ from openjxc.addons.base_jxc.stock.models import (
 from openjxc.addons.base_jxc.stock.posting import business_today
 from openjxc.core.env import Environment
 from openjxc.graphql import to_global_id
-from openjxc.testing.fixtures import BACKENDS, DatabaseFactory, create_test_database
+from openjxc.testing.fixtures import BACKENDS, DatabaseFactory, create_test_demo
 from openjxc.testing.graphql import GraphQLTester
 
 
@@ -58,11 +58,10 @@ class Demo:
 def demo(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     databases = DatabaseFactory(request.param, tmp_path_factory.mktemp("demo"))
-    env = Environment.for_edition("basic", database_url=databases.new())
-    create_test_database(env)
+    url = databases.new()
+    create_test_demo(url, "basic")
+    env = Environment.for_edition("basic", database_url=url)
     try:
-        with env.unit_of_work() as session:
-            load(session)
         yield Demo(env, GraphQLTester(env, locale="en"))
     finally:
         env.database.dispose()

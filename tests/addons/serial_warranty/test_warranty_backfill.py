@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openjxc.addons.base_jxc.catalog.models import Category, Product
-from openjxc.addons.base_jxc.demo import load
 from openjxc.addons.base_jxc.invoicing.models import Invoice
 from openjxc.addons.base_jxc.sales.models import SalesDelivery
 from openjxc.addons.base_jxc.stock.models import Location, SerialNumber, StockMove, StockMoveSerial
@@ -19,7 +18,7 @@ from openjxc.addons.serial_warranty.models import Warranty
 from openjxc.addons.serial_warranty.services import backfill_warranties
 from openjxc.core.env import Environment
 from openjxc.core.migrate import install_addons
-from openjxc.testing.fixtures import create_test_database
+from openjxc.testing.fixtures import create_test_demo
 
 
 def _expected(session: Session, categories: dict[str, int]) -> dict[int, tuple[date, int]]:
@@ -69,11 +68,9 @@ def _ledger(session: Session) -> tuple[int, int, int]:
 
 def test_a_basic_demo_database_upgraded_gets_warranties_for_what_it_sold(
         database_url: str) -> None:
+    create_test_demo(database_url, "basic")  # what `openjxc demo --edition basic` makes
     basic = Environment.for_edition("basic", database_url=database_url)
     try:
-        create_test_database(basic)
-        with basic.unit_of_work() as session:
-            load(session)
         with basic.unit_of_work() as session:
             before = _ledger(session)
 

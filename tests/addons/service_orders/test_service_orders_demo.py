@@ -1,21 +1,25 @@
 """The Pro edition's demo service desk loads on SQLite and PostgreSQL: orders in every
-state on units the demo delivered, each with the customer who holds the unit."""
+state on units the demo delivered, each with the customer who holds the unit (a copy of
+the run's Pro demo, made by ``create_demo``: the ``demo_database`` fixture)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
 from openjxc.addons.service_orders import models
 from openjxc.addons.service_orders.checks import serial_holders
-from openjxc.core.demo import create_demo
+from openjxc.core.demo import DEMO_USER
 from openjxc.core.env import Environment
+from openjxc.core.security import find_user
 
 
 def test_the_pro_demo_has_orders_in_every_state_for_the_units_holders(
-        database_url: str) -> None:
-    assert create_demo(database_url, edition="pro")
-    env = Environment.for_edition("pro", database_url=database_url)
+        demo_database: Callable[..., str]) -> None:
+    env = Environment.for_edition("pro", database_url=demo_database("pro"))
     with env.unit_of_work(readonly=True) as session:
+        assert find_user(session, DEMO_USER) is not None
         states = dict(session.execute(select(models.ServiceOrder.state, func.count())
                                       .group_by(models.ServiceOrder.state)).all())
         assert set(states) == set(models.STATES)
