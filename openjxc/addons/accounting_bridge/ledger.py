@@ -26,7 +26,7 @@ from openjxc.core.errors import FieldError, ValidationFailed
 from openjxc.core.i18n import _
 from openjxc.core.models import utcnow
 
-from . import cash_flow
+from . import cash_flow, mapping
 from .models import (
     WORD,
     Account,
@@ -289,10 +289,34 @@ def _add_to_balance(dialect: str) -> Any:
               "credit": table.c.credit + stmt.excluded.credit})
 
 
+#: Sources whose own ledger the books must match (the stock ledger, the asset cards): their
+#: vouchers are corrected through the document, never reversed alone.
+FROM_STOCK = (mapping.STOCK,)
+FROM_ASSETS = (mapping.DEPRECIATION, mapping.ASSET_ACQUIRED, mapping.ASSET_DISPOSED)
+
+
+def refuse_from_document(voucher: Voucher) -> None:
+    """Refuse reversing a voucher of a stock document, an asset or a depreciation run: a
+    red voucher alone would put 1405 (1601, 1602) out of line with the stock ledger (the
+    asset cards), so the document is corrected instead (``VOUCHER_FROM_DOCUMENT``)."""
+    if voucher.source_type in FROM_STOCK:
+        message = _("Voucher {number} comes from a stock document: correct it through its "
+                    "document (reverse the stock move)")
+    elif voucher.source_type in FROM_ASSETS:
+        message = _("Voucher {number} comes from the fixed assets: correct it through its "
+                    "document (the asset card, the disposal or the depreciation run)")
+    else:
+        return
+    raise ValidationFailed(FieldError("VOUCHER_FROM_DOCUMENT", message, field="voucher",
+                                      number=voucher.number))
+
+
 def reverse_voucher(session: Session, voucher_id: int, *, on: date | None = None,
                     user_id: int | None = None) -> Voucher:
     """The red voucher (红字冲销) of ``voucher_id``: its lines negated, dated ``on`` (the
-    original's date by default; a closed month's voucher is reversed in an open one)."""
+    original's date by default; a closed month's voucher is reversed in an open one).
+    A voucher of a stock document, an asset or a depreciation run is refused
+    (:func:`refuse_from_document`)."""
     original = session.get(Voucher, voucher_id)
     if original is None:
         raise ValidationFailed(FieldError("NOT_FOUND", _("Unknown voucher"), field="voucher"))
@@ -304,6 +328,7 @@ def reverse_voucher(session: Session, voucher_id: int, *, on: date | None = None
         raise ValidationFailed(FieldError("ALREADY_REVERSED", _("Voucher {number} is a "
                                                                 "reversal"), field="voucher",
                                           number=original.number))
+    refuse_from_document(original)
     rows = session.execute(select(VoucherLine, Account.code).join(
         Account, Account.id == VoucherLine.account_id).where(
         VoucherLine.voucher_id == voucher_id).order_by(VoucherLine.sequence)).all()

@@ -3,7 +3,9 @@ caused them (a refused voucher — a closed month, a missing mapping — refuses
 document).  Which accounts: :mod:`.mapping`.
 
 Every stock move that changes which account holds the goods books its recorded value
-(``StockMove.value``), so the stock accounts always equal the stock ledger's value.
+(``StockMove.value``), so the stock accounts always equal the stock ledger's value.  A
+stock move dated in a closed month (or before the book opens) is refused even when it
+carries no value and so makes no voucher (``PERIOD_CLOSED``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from openjxc.addons.depreciation.events import AssetAcquired, AssetDisposed, Dep
 from openjxc.core.events import Subscription
 
 from . import mapping
-from .ledger import ZERO, Draft, post_voucher
+from .ledger import ZERO, Draft, post_voucher, refuse_closed
 from .mapping import COUNTERPART, STOCK, Rules, Scope
 from .opening import before_opening
 
@@ -63,6 +65,8 @@ def on_stock_moves(event: StockMovesPosted, *, session: Session, **_: Any) -> No
         return
     rows = session.execute(_moves(), {"ids": list(event.move_ids)}).all()
     origin = event.origin_type or ""
+    for day in sorted({r[0] for r in rows}):  # a move of no value makes no voucher that
+        refuse_closed(session, day)           # would refuse it: the month is judged here
     rules = Rules(session, {origin} | {r[8] for r in rows if r[8]})
     drafts: dict[date, Draft] = {}
     for day, value, reference, category, skind, swh, dkind, dwh, undone in rows:

@@ -122,8 +122,10 @@ def _build(session: Session, data: AssetInput, user_id: int | None) -> Asset:
                                  field="code", code=code))
     if errors:
         raise ValidationFailed(errors)
-    # The asset enters the books in its acquisition month: not into a closed one.
+    # The asset enters the books in its acquisition month: not into a closed one; nor
+    # depreciates first in a closed month (that month's run could never post it).
     refuse_closed(session, data.acquired_on, at="acquiredOn")
+    refuse_closed(session, schedule.first_period(data.acquired_on), at="acquiredOn")
     cost, rate = schedule.cents(data.cost), rate.quantize(RATE_PLACES)
     tax_life = None
     if data.tax_treatment == TAX_STRAIGHT_LINE:

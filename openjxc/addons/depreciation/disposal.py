@@ -2,8 +2,11 @@
 
 当月减少的当月照提，下月起停: the disposal month still depreciates, nothing after it.  The
 net book value is the cost less the book depreciation scheduled up to and including the
-disposal month (posted or still to be run), so the gain or loss does not depend on
-whether that month's run came first:  gain/loss = proceeds − net book value − costs.
+disposal month that the books hold or will hold: a month's posted amount, the scheduled
+one of a month still open (its run is due before it closes), nothing for a month closed
+without its run (it can never be run: 1602 holds nothing for it).  So the gain or loss
+does not depend on whether the disposal month's run came first, and 累计折旧 leaves the
+books whole:  gain/loss = proceeds − net book value − costs.
 """
 
 from __future__ import annotations
@@ -21,8 +24,33 @@ from openjxc.core.i18n import _
 from . import schedule
 from .assets import asset_schedule, get_asset
 from .events import AssetDisposed
-from .models import ACTIVE, BOOK, DISPOSAL_KINDS, DISPOSED, Asset, DepreciationLine
+from .models import (
+    ACTIVE,
+    BOOK,
+    DISPOSAL_KINDS,
+    DISPOSED,
+    Asset,
+    DepreciationLine,
+    DepreciationPeriod,
+)
 from .settings import refuse_closed
+
+
+def booked_depreciation(session: Session, asset: Asset, last: date) -> Decimal:
+    """The book depreciation of ``asset`` up to ``last`` (its disposal month): posted,
+    or scheduled in a month still open (see the module's docstring)."""
+    posted: dict[date, Decimal] = {period: amount for period, amount in session.execute(
+        select(DepreciationLine.period, DepreciationLine.amount)
+        .where(DepreciationLine.asset_id == asset.id, DepreciationLine.book == BOOK))}
+    closed = set(session.scalars(select(DepreciationPeriod.period).where(
+        DepreciationPeriod.closed.is_(True), DepreciationPeriod.period <= last)))
+    total = Decimal("0.00")
+    for line in asset_schedule(session, asset, BOOK):
+        if line.period in posted:
+            total += posted[line.period]
+        elif line.period not in closed:
+            total += line.amount
+    return total
 
 
 def dispose_asset(session: Session, asset_id: int, *, kind: str, disposed_on: date,
@@ -55,8 +83,7 @@ def dispose_asset(session: Session, asset_id: int, *, kind: str, disposed_on: da
             "ALREADY_POSTED", _("Depreciation after {period} is already posted"),
             field="disposedOn", period=f"{period:%Y-%m}"))
     asset.disposed_on = disposed_on
-    lines = asset_schedule(session, asset, BOOK)
-    accumulated = lines[-1].accumulated if lines else Decimal("0.00")
+    accumulated = booked_depreciation(session, asset, period)
     net_value = asset.cost - accumulated
     asset.state = DISPOSED
     asset.disposal_kind = kind

@@ -186,12 +186,16 @@ def refuse_closed(session: Session, period: date, at: str = "period") -> None:
 
 def close_period(session: Session, period: date, *, user_id: int | None = None,
                  ) -> DepreciationPeriod:
-    """Close a month: nothing more is run, disposed of or recorded in it."""
+    """Close a month: nothing more is run, disposed of or recorded in it.  Refused while
+    the month's run is due and not run (``DEPRECIATION_NOT_RUN``)."""
+    from .runs import refuse_not_run  # runs reads the periods kept here
+
     row = period_row(session, schedule.month_start(period))
     if row.closed:
         raise ValidationFailed(FieldError("PERIOD_CLOSED", _("Depreciation period {period} "
                                                              "is closed"), field="period",
                                           period=period_text(row.period)))
+    refuse_not_run(session, row.period)
     row.closed = True
     row.closed_at = utcnow()
     row.closed_by_id = user_id

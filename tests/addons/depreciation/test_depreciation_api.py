@@ -61,9 +61,12 @@ def test_a_month_through_the_api(world: World) -> None:
     assert again["postedLines"] == 0
     reused = api.ok(RUN, {"period": "2026-05", "key": "k1"})["depreciationRun"]
     assert [e["code"] for e in reused["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
-    assert api.ok(CLOSE, {"period": "2026-05"})["depreciationPeriodClose"]["period"] == {
-        "period": "2026-05", "closed": True}
-    closed = api.ok(RUN, {"period": "2026-05"})["depreciationRun"]
+    not_run = api.ok(CLOSE, {"period": "2026-05"})["depreciationPeriodClose"]
+    assert (not_run["period"], [e["code"] for e in not_run["errors"]]) == (
+        None, ["DEPRECIATION_NOT_RUN"])                         # 计提折旧 before 结账
+    assert api.ok(CLOSE, {"period": "2026-04"})["depreciationPeriodClose"]["period"] == {
+        "period": "2026-04", "closed": True}
+    closed = api.ok(RUN, {"period": "2026-04"})["depreciationRun"]
     assert closed["result"] is None
     assert [e["code"] for e in closed["errors"]] == ["PERIOD_CLOSED"]
 

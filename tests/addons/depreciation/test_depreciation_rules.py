@@ -59,14 +59,21 @@ def test_an_asset_depreciates_from_the_month_after_it_is_added_and_runs_are_idem
 
 def test_a_closed_period_refuses_the_run_until_reopened(world: World) -> None:
     world.asset(date(2026, 3, 15), code="A1")
+    assert world.refusal(lambda s: close_period(s, APR)) == [   # 计提折旧 before 结账
+        ("DEPRECIATION_NOT_RUN", ("period",))]
+    assert world.run(lambda s: run_depreciation(s, APR)).posted == 2
     world.run(lambda s: close_period(s, APR))
     assert world.refusal(lambda s: run_depreciation(s, APR)) == [
         ("PERIOD_CLOSED", ("period",))]
-    assert lines(world) == []
+    # Back-dated into the closed month, or depreciating first in it: refused.
     assert world.refusal(lambda s: world_asset(s, "1000", date(2026, 4, 10))) == [
         ("PERIOD_CLOSED", ("acquiredOn",))]
+    assert world.refusal(lambda s: world_asset(s, "1000", date(2026, 3, 20))) == [
+        ("PERIOD_CLOSED", ("acquiredOn",))]
+    assert lines(world) == [("A1", APR, D("791.67"))]
     world.run(lambda s: reopen_period(s, APR))
-    assert world.run(lambda s: run_depreciation(s, APR)).posted == 2
+    world.run(lambda s: world_asset(s, "1000", date(2026, 3, 20)))
+    assert world.run(lambda s: run_depreciation(s, APR)).posted == 2   # the new one's
 
 
 def test_disposal_depreciates_in_its_month_then_stops_with_gain_or_loss(
