@@ -492,6 +492,7 @@ def shops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Shops]
         copies.finish()
 
 
+@pytest.mark.slow
 def test_the_ledger_invariants_hold(backend: str, shops: dict[str, Shops],
                                     tmp_path_factory: pytest.TempPathFactory) -> None:
     if backend not in shops:

@@ -261,6 +261,7 @@ def trade_world(databases: DatabaseFactory) -> Iterator[TradeWorld]:
     world.env.database.dispose()
 
 
+@pytest.mark.slow
 def test_random_trading_keeps_every_promise(trade_world: TradeWorld) -> None:
     TradeMachine.world = trade_world
     run_state_machine_as_test(TradeMachine, settings=settings(

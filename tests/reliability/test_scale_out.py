@@ -180,6 +180,7 @@ def deliver(port: int, token: str, order: int, line: int) -> dict[str, Any]:
     return dict(response.json())
 
 
+@pytest.mark.slow
 def test_two_server_workers_answer_and_a_delivery_burst_never_oversells(
         pg_database_url: str, tmp_path: Path) -> None:
     basic = Environment.for_edition("basic", database_url=pg_database_url)

@@ -320,6 +320,7 @@ def wait_until(condition: Any, seconds: float = 10) -> None:
 
 # -- a real server ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_real_server_serves_both_tenants_by_host(tmp_path: Path) -> None:
     """``openjxc serve --tenants`` over loopback: a basic shop on SQLite beside an
     enterprise group on PostgreSQL, told apart by the Host header alone."""
