@@ -69,12 +69,15 @@ def test_a_used_database_comes_back_as_a_new_one(pool: dict[str, list[str]],
         leaked.execute("SELECT count(*) FROM jxc_product")
     first.cleanup()
     leaked.close()
-    assert list(pool.values()) == [[name]] and exists(name)
+    # the database comes back to the pool (beside, when the process already had the
+    # migrated template, the empty database its copy replaced)
+    pooled = [n for names in pool.values() for n in names]
+    assert pooled[-1] == name and all(exists(n) for n in pooled)
     assert state(name) == new
 
     second = DatabaseFactory("postgresql", tmp_path)
     assert second.new() == url  # handed out again
-    assert pool == {pg_pool.server(ADMIN): []}
+    assert pool == {pg_pool.server(ADMIN): pooled[:-1]}
     second.cleanup()
     env.database.dispose()
 
