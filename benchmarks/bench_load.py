@@ -72,7 +72,7 @@ DURATION_S = 20.0
 WARMUP_S = 3.0
 WORKER_COUNTS = (1, 2, 4)
 #: A ceiling on requests/s this machine could reach: each run's orders are sized for it.
-MAX_RATE = 150
+MAX_RATE = 400.0
 PRODUCTS = 200
 CUSTOMERS = 20
 #: Units on each order delivered one unit per request.
