@@ -56,6 +56,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench_stock import ServerCpu  # the PostgreSQL backends' CPU, read from /proc
+
 PG_ADMIN_URL = os.environ.get("OPENJXC_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PRODUCTS = 200
 BATCH_SHARE = 0.10
@@ -184,35 +186,6 @@ class StatementCounter:
         from sqlalchemy import event
 
         event.remove(self.engine, "before_cursor_execute", self._record)
-
-
-class ServerCpu:
-    """CPU seconds used by the PostgreSQL backends of ``engine``'s connections (a server on
-    this machine: read from ``/proc``, as ``bench_stock.py`` does), so that an order can be
-    reported per CPU second of client *and* server."""
-
-    def __init__(self, engine: Any) -> None:
-        from sqlalchemy import event
-
-        self.pids: set[int] = set()
-        self.tick = os.sysconf("SC_CLK_TCK")
-        if engine.dialect.name == "postgresql":
-            event.listen(engine, "connect", self._connected)
-            engine.dispose()  # every connection from now on is seen
-
-    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
-        self.pids.add(dbapi_connection.info.backend_pid)
-
-    def seconds(self) -> float:
-        total = 0
-        for pid in self.pids:
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:  # gone, or not on this machine
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        return total / self.tick
 
 
 def run_orders(env: Any, setup: Setup, profiler: cProfile.Profile | None,
