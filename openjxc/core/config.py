@@ -38,6 +38,10 @@ class Settings:
     #: before its credentials are refused with TOO_MANY_ATTEMPTS; 0 turns it off.
     bearer_max_failures: int = 20
     bearer_window_seconds: int = 60
+    #: Calls of an opened public field (``public_features``) per client address and feature
+    #: (per server process) by callers without its permission, before TOO_MANY_REQUESTS.
+    public_feature_max_requests: int = 30
+    public_feature_window_seconds: int = 60
     #: How long a worker process trusts a credential it authenticated, without asking the
     #: database again (0 turns the cache off).  A token revoked through another process
     #: may keep working there this long; never past its own expiry.

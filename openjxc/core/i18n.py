@@ -229,6 +229,7 @@ class KernelMessages:
                         "(invalid UTF-8 or a lone surrogate)")
     JSON_TOO_DEEP = _("The request's JSON nests deeper than the maximum of {limit} levels")
     TOO_MANY_BEARER_FAILURES = _("Too many requests with an invalid token; try again later")
+    TOO_MANY_PUBLIC_REQUESTS = _("Too many requests; try again in {seconds} seconds")
 
 
 # -- translators -----------------------------------------------------------------------------

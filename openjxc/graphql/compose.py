@@ -54,6 +54,7 @@ from openjxc.graphql.contribution import Contribution
 from openjxc.graphql.edition import Composition
 from openjxc.graphql.fields import ACCESS_KEY, Access, PermissionExtension
 from openjxc.graphql.filters import FilterField
+from openjxc.graphql.public_limits import PublicFeatureLimit
 from openjxc.graphql.scalars import SCALAR_MAP
 from openjxc.graphql.type_resolution import TypeResolution
 
@@ -380,6 +381,8 @@ def opened(field: StrawberryField, access: Access) -> StrawberryField:
     field.metadata = MappingProxyType({**(field.metadata or {}), ACCESS_KEY: access.opened()})
     field.extensions = [e for e in field.extensions
                         if not isinstance(e, PermissionExtension)]
+    if access.public_feature is not None:  # anyone may ask, nobody without end
+        field.extensions.insert(0, PublicFeatureLimit(access.public_feature, access.permission))
     return field
 
 
