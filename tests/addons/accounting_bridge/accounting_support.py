@@ -8,14 +8,16 @@ deliveries, invoices and payments through base_jxc's services.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from openjxc.addons.accounting_bridge import ledger
@@ -151,3 +153,44 @@ def build_world(database_url: str) -> World:
         world.ids["S1"] = create_partner(session, PartnerInput(
             code="S1", name="供应商", is_customer=False, is_supplier=True)).id
     return world
+
+
+def _waiting_on_a_lock(world: World) -> bool:
+    if world.env.database.engine.dialect.name != "postgresql":
+        time.sleep(0.3)  # SQLite: the second writer waits for BEGIN IMMEDIATE
+        return True
+    with world.env.database.engine.connect() as conn:
+        for _ in range(200):
+            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
+                                 "wait_event_type = 'Lock' AND datname = current_database()"
+                                 )).scalar():
+                return True
+            conn.rollback()
+            time.sleep(0.05)
+    return False
+
+
+def race(world: World, first: Callable[[Session], Any],
+         second: Callable[[Session], Any]) -> list[Any]:
+    """``second`` starts while ``first`` is done but not committed; its outcome."""
+    outcome: list[Any] = []
+
+    def late() -> None:
+        try:
+            with world.uow() as s:
+                second(s)
+            outcome.append("ok")
+        except ValidationFailed as exc:
+            outcome.append([e.code for e in exc.errors])
+        except Exception as exc:  # reported, never swallowed
+            outcome.append(repr(exc))
+
+    with world.uow() as s:
+        first(s)
+        thread = threading.Thread(target=late)
+        thread.start()
+        waited = _waiting_on_a_lock(world)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert waited, "the second should wait for the first"
+    return outcome

@@ -6,23 +6,17 @@ reopen behind a later depreciation month closed meanwhile."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from accounting_support import World, build_world
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from accounting_support import World, build_world, race
+from sqlalchemy import func, select
 
 from openjxc.addons.accounting_bridge import ledger, periods
 from openjxc.addons.accounting_bridge.models import Voucher
 from openjxc.addons.accounting_bridge.opening import OpeningLine, set_opening_balances
 from openjxc.addons.depreciation import settings as depreciation_settings
-from openjxc.core.errors import ValidationFailed
 
 D = Decimal
 FEBRUARY, MARCH, APRIL = date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)
@@ -32,47 +26,6 @@ OPENINGS = [OpeningLine("1002", debit=D("1000.00")), OpeningLine("3001", credit=
 @pytest.fixture
 def world(database_url: str) -> World:
     return build_world(database_url)
-
-
-def _waiting_on_a_lock(world: World) -> bool:
-    if world.env.database.engine.dialect.name != "postgresql":
-        time.sleep(0.3)  # SQLite: the second writer waits for BEGIN IMMEDIATE
-        return True
-    with world.env.database.engine.connect() as conn:
-        for _ in range(100):
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                 "wait_event_type = 'Lock' AND datname = current_database()"
-                                 )).scalar():
-                return True
-            conn.rollback()
-            time.sleep(0.05)
-    return False
-
-
-def race(world: World, first: Callable[[Session], Any],
-         second: Callable[[Session], Any]) -> list[Any]:
-    """``second`` starts while ``first`` is done but not committed; its outcome."""
-    outcome: list[Any] = []
-
-    def late() -> None:
-        try:
-            with world.uow() as s:
-                second(s)
-            outcome.append("ok")
-        except ValidationFailed as exc:
-            outcome.append([e.code for e in exc.errors])
-        except Exception as exc:  # reported, never swallowed
-            outcome.append(repr(exc))
-
-    with world.uow() as s:
-        first(s)
-        thread = threading.Thread(target=late)
-        thread.start()
-        waited = _waiting_on_a_lock(world)
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    assert waited, "the second should wait for the first"
-    return outcome
 
 
 def vouchers_in(world: World, period: date) -> int:
