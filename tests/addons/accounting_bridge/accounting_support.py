@@ -9,7 +9,6 @@ deliveries, invoices and payments through base_jxc's services.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from openjxc.addons.accounting_bridge import ledger
@@ -31,6 +30,7 @@ from openjxc.addons.base_jxc.stock.posting import MoveLine, post_moves
 from openjxc.addons.base_jxc.stock.warehouses import company_location, create_warehouse
 from openjxc.core.env import Environment
 from openjxc.core.errors import ValidationFailed
+from openjxc.testing.concurrency import waiting_on_a_lock
 from openjxc.testing.fixtures import create_test_database
 
 D = Decimal
@@ -155,21 +155,6 @@ def build_world(database_url: str) -> World:
     return world
 
 
-def _waiting_on_a_lock(world: World) -> bool:
-    if world.env.database.engine.dialect.name != "postgresql":
-        time.sleep(0.3)  # SQLite: the second writer waits for BEGIN IMMEDIATE
-        return True
-    with world.env.database.engine.connect() as conn:
-        for _ in range(200):
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                 "wait_event_type = 'Lock' AND datname = current_database()"
-                                 )).scalar():
-                return True
-            conn.rollback()
-            time.sleep(0.05)
-    return False
-
-
 def race(world: World, first: Callable[[Session], Any],
          second: Callable[[Session], Any]) -> list[Any]:
     """``second`` starts while ``first`` is done but not committed; its outcome."""
@@ -189,7 +174,7 @@ def race(world: World, first: Callable[[Session], Any],
         first(s)
         thread = threading.Thread(target=late)
         thread.start()
-        waited = _waiting_on_a_lock(world)
+        waited = waiting_on_a_lock(world.env.database.engine)
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert waited, "the second should wait for the first"

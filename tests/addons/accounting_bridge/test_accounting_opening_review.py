@@ -7,14 +7,13 @@ thousands are caught up; a taken-on asset disposed of leaves nothing on 固定�
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from accounting_support import World, build_world
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 
 from openjxc.addons.accounting_bridge import ledger, opening
 from openjxc.addons.accounting_bridge.books import add_sub_account, choose_standard
@@ -34,6 +33,7 @@ from openjxc.addons.depreciation.disposal import dispose_asset
 from openjxc.addons.depreciation.runs import run_depreciation
 from openjxc.core.env import Environment
 from openjxc.core.migrate import install_addons
+from openjxc.testing.concurrency import waiting_on_a_lock
 from openjxc.testing.fixtures import create_test_database
 from openjxc.testing.graphql import GraphQLTester
 
@@ -103,18 +103,6 @@ def test_hostile_lines_are_refused_with_nothing_changed(world: World) -> None:
     assert world.balance("5602") == D(10)
 
 
-def _waiting_on_a_lock(world: World) -> bool:
-    with world.env.database.engine.connect() as conn:
-        for _ in range(200):
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                 "wait_event_type = 'Lock' AND datname = current_database()"
-                                 )).scalar():
-                return True
-            conn.rollback()
-            time.sleep(0.05)
-    return False
-
-
 def test_two_sets_at_once_do_not_double_the_balances(pg_database_url: str) -> None:
     """PostgreSQL (SQLite serialises writers): the second set waits for the first and
     then replaces it — the balances are the second set's, once."""
@@ -135,7 +123,8 @@ def test_two_sets_at_once_do_not_double_the_balances(pg_database_url: str) -> No
         opening.set_opening_balances(s, date(2026, 3, 1), lines)
         thread = threading.Thread(target=second)
         thread.start()
-        assert _waiting_on_a_lock(world), "the second set should wait for the first"
+        assert waiting_on_a_lock(world.env.database.engine), \
+            "the second set should wait for the first"
     thread.join(timeout=60)
     assert outcome == ["ok"]
     assert world.balance("1002") == D(100)

@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from test_invoicing_support import D, invoice, invoicing_templates, line, world
 from trading_support import TradingWorld
 
@@ -21,6 +20,7 @@ from openjxc.addons.base_jxc.invoicing.models import Invoice, Payment, PaymentAl
 from openjxc.addons.base_jxc.invoicing.services import allocate, create_payment
 from openjxc.core.db import retry_transient
 from openjxc.core.errors import ValidationFailed
+from openjxc.testing.concurrency import waiting_on_a_lock
 
 __all__ = ["invoicing_templates", "world"]
 
@@ -31,21 +31,6 @@ def _setup(world: TradingWorld, payments: int, amount: str) -> tuple[int, list[i
         paid = [create_payment(s, partner_id=world.partners["C1"], direction="receivable",
                                amount=D(amount)).id for _ in range(payments)]
         return target.id, paid
-
-
-def _waiting_on_a_lock(world: TradingWorld) -> bool:
-    if world.env.database.engine.dialect.name != "postgresql":
-        time.sleep(0.3)  # SQLite: the second writer waits for BEGIN IMMEDIATE
-        return True
-    with world.env.database.engine.connect() as conn:
-        for _ in range(200):
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                 "wait_event_type = 'Lock' AND datname = current_database()"
-                                 )).scalar():
-                return True
-            conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
-            time.sleep(0.05)
-    return False
 
 
 def test_the_second_of_two_simultaneous_allocations_is_refused(world: TradingWorld) -> None:
@@ -66,7 +51,8 @@ def test_the_second_of_two_simultaneous_allocations_is_refused(world: TradingWor
         allocate(s, first, [(target, D("800.00"))])
         thread = threading.Thread(target=late_cashier)
         thread.start()
-        assert _waiting_on_a_lock(world), "the second allocation should wait for the first"
+        assert waiting_on_a_lock(world.env.database.engine), \
+            "the second allocation should wait for the first"
     thread.join(timeout=60)
     assert not thread.is_alive()
     # PostgreSQL: the second had seen the invoice open, so its guarded UPDATE refused it;

@@ -4,13 +4,12 @@ or a refund; balances stay exact."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from test_returns_support import ReturnWorld, Sold, fresh_world
 
 from openjxc.addons.base_jxc.invoicing.models import Invoice, InvoiceLine, Payment
@@ -26,6 +25,7 @@ from openjxc.addons.base_jxc.returns.events import ReturnClosed
 from openjxc.addons.base_jxc.returns.inspection import InspectionLineInput, inspect_return
 from openjxc.addons.base_jxc.returns.receiving import receive_return
 from openjxc.addons.base_jxc.returns.services import ReturnLineInput, create_return
+from openjxc.testing.concurrency import waiting_on_a_lock
 from openjxc.testing.fixtures import DatabaseFactory
 
 D = Decimal
@@ -211,21 +211,6 @@ def test_closing_needs_an_inspected_return_and_credits_are_checked(
         ("OVER_INVOICED", ("lines", "0", "sourceLineId"))]
 
 
-def _waiting_on_a_lock(world: ReturnWorld) -> bool:
-    if world.env.database.engine.dialect.name != "postgresql":
-        time.sleep(0.3)  # SQLite: the second writer waits for BEGIN IMMEDIATE
-        return True
-    with world.env.database.engine.connect() as conn:
-        for _ in range(200):
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                 "wait_event_type = 'Lock' AND datname = current_database()"
-                                 )).scalar():
-                return True
-            conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a new one
-            time.sleep(0.05)
-    return False
-
-
 def test_two_returns_of_one_order_line_closing_at_once_credit_it_once(
         world: ReturnWorld) -> None:
     # 5 delivered, 3 billed and paid; 4 come back on two returns: 2 units to credit.
@@ -250,7 +235,8 @@ def test_two_returns_of_one_order_line_closing_at_once_credit_it_once(
         close_return(s, first, settlement="credit_note")
         thread = threading.Thread(target=late_clerk)
         thread.start()
-        assert _waiting_on_a_lock(world), "the second close should wait for the first"
+        assert waiting_on_a_lock(world.env.database.engine), \
+            "the second close should wait for the first"
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert outcome == ["ok"], outcome
